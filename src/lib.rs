@@ -1,14 +1,20 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! `annot`: provenance-tracked text annotation. Annotations are YAML files
+//! that quote exact spans of content-hashed source documents; this library
+//! loads them, proves every span still quotes what it claims, and edits the
+//! files without disturbing what a person wrote.
+//!
+//! Data flows one way: [`workspace`] reads files, [`yaml`] and [`load`] turn
+//! them into the [`model`], [`rules`] produce [`finding`]s, and [`report`]
+//! renders them. [`anchor`] and [`edit`] serve the commands that write.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod anchor;
+pub mod commands;
+pub mod edit;
+pub mod finding;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod workspace;
+pub mod yaml;

@@ -1,1 +1,165 @@
-fn main(){}
+//! The `annot` command line: parses arguments, calls the library, picks a
+//! renderer and sets the exit status (0 clean, 1 findings, 2 could not run).
+
+use annot::commands::{self, InitAction};
+use annot::finding::Severity;
+use annot::report::{self, github, human, json};
+use annot::workspace::{self, WorkspaceError};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "annot", version, about = "Provenance-tracked text annotation: prove every annotation still quotes its source")]
+struct Cli {
+    /// Run in this workspace (the folder that holds `annotations/`) instead
+    /// of searching upwards from the current folder.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    directory: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every annotation file against the vocabulary and its source.
+    Validate {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit with status 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Fill in missing `start`/`end` from `quote` (and `sha256` of a new
+    /// file); add `prefix`/`suffix` where a quote is not unique.
+    Anchor {
+        /// Annotation files or folders (default: all of annotations/).
+        paths: Vec<PathBuf>,
+        /// Show what would change without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Create a workspace: folders, vocabulary, schemas, .gitattributes.
+    /// Never overwrites an existing file.
+    Init {
+        /// Where to create it (default: the current folder).
+        dir: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let report = miette::Report::new(err);
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn root(cli_dir: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
+    match cli_dir {
+        Some(dir) => workspace::explicit_root(dir),
+        None => workspace::find_root(Path::new(".")),
+    }
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`annot validate | head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+}
+
+fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
+    match cli.command {
+        Command::Validate {
+            format,
+            deny_warnings,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let validation = commands::validate(&root)?;
+            let findings = &validation.findings;
+            let output = match format {
+                Format::Human => {
+                    let mut out = human::render(findings, &validation.texts, color_wanted());
+                    out.push_str(&report::summary_line(&validation.checked, findings));
+                    out.push('\n');
+                    out
+                }
+                Format::Json => json::render(&validation.checked, findings),
+                Format::Github => github::render(&validation.checked, findings),
+            };
+            print(&output);
+            let failing = findings.iter().any(|f| {
+                f.severity == Severity::Error || (deny_warnings && f.severity == Severity::Warning)
+            });
+            Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Anchor { paths, dry_run } => {
+            let root = root(cli.directory.as_deref())?;
+            let anchoring = commands::anchor(&root, &paths, dry_run)?;
+            let mut out = human::render(&anchoring.findings, &anchoring.texts, color_wanted());
+            let verb = if dry_run { "would fill" } else { "filled" };
+            for file in &anchoring.files {
+                let mut parts = Vec::new();
+                if file.pinned {
+                    parts.push(format!("{} sha256", if dry_run { "would pin" } else { "pinned" }));
+                }
+                if !file.anchored.is_empty() {
+                    parts.push(format!("{verb} start/end of {}", file.anchored.join(", ")));
+                }
+                if !file.contexted.is_empty() {
+                    parts.push(format!(
+                        "{} prefix/suffix to {}",
+                        if dry_run { "would add" } else { "added" },
+                        file.contexted.join(", ")
+                    ));
+                }
+                out.push_str(&format!("{}: {}\n", file.path, parts.join("; ")));
+            }
+            let refused = anchoring.findings.iter().any(|f| f.severity == Severity::Error);
+            if anchoring.files.is_empty() && !refused {
+                out.push_str("nothing to anchor: every quote already has its offsets and every file its sha256\n");
+            }
+            print(&out);
+            Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Init { dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            let actions = commands::init(&dir)?;
+            let mut out = String::new();
+            for (path, action) in actions {
+                let what = match action {
+                    InitAction::Created => "created",
+                    InitAction::Kept => "kept (already there)",
+                    InitAction::Appended => "added `seeds/** -text` to",
+                };
+                out.push_str(&format!("{what} {path}\n"));
+            }
+            out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
+            print(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "annot", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Anchoring quotes to offsets: finding where a quote occurs, choosing among
+//! occurrences by `prefix`/`suffix`, computing the shortest context that
+//! tells an occurrence apart, and explaining near-misses (text that differs
+//! from the quote only in whitespace, punctuation or Unicode form).
+
+use crate::source::SourceText;
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest context `annot anchor` will add on one side, in code points.
+const MAX_CONTEXT: usize = 200;
+/// How far a context is extended to end on a word boundary.
+const WORD_EXTENSION: usize = 24;
+
+/// Occurrences whose surrounding text matches the given context.
+pub fn select_by_context(
+    source: &SourceText,
+    occurrences: &[(usize, usize)],
+    prefix: Option<&str>,
+    suffix: Option<&str>,
+) -> Vec<(usize, usize)> {
+    occurrences
+        .iter()
+        .copied()
+        .filter(|&(start, end)| {
+            prefix.is_none_or(|p| text_before(source, start, p.chars().count()) == Some(p))
+                && suffix.is_none_or(|s| text_after(source, end, s.chars().count()) == Some(s))
+        })
+        .collect()
+}
+
+fn text_before(source: &SourceText, start: usize, n: usize) -> Option<&str> {
+    if n > start {
+        return None;
+    }
+    source.slice(start - n, start)
+}
+
+fn text_after(source: &SourceText, end: usize, n: usize) -> Option<&str> {
+    source.slice(end, end + n)
+}
+
+/// The context to add so that `target` is the only occurrence matching it:
+/// a prefix, a suffix, or both, each as short as possible and extended to a
+/// word boundary. `None` when the occurrences cannot be told apart within
+/// `MAX_CONTEXT` code points.
+pub fn disambiguating_context(
+    source: &SourceText,
+    target: (usize, usize),
+    occurrences: &[(usize, usize)],
+) -> Option<(Option<String>, Option<String>)> {
+    let others: Vec<(usize, usize)> = occurrences.iter().copied().filter(|o| *o != target).collect();
+    if others.is_empty() {
+        return Some((None, None));
+    }
+    let unique_with = |p: usize, s: usize| {
+        let prefix = if p > 0 { text_before(source, target.0, p) } else { None };
+        let suffix = if s > 0 { text_after(source, target.1, s) } else { None };
+        if (p > 0 && prefix.is_none()) || (s > 0 && suffix.is_none()) {
+            return false;
+        }
+        select_by_context(source, &others, prefix, suffix).is_empty()
+    };
+    let max_prefix = target.0.min(MAX_CONTEXT);
+    let max_suffix = (source.char_len() - target.1).min(MAX_CONTEXT);
+    let shortest_prefix = (1..=max_prefix).find(|&p| unique_with(p, 0));
+    let shortest_suffix = (1..=max_suffix).find(|&s| unique_with(0, s));
+    let (p, s) = match (shortest_prefix, shortest_suffix) {
+        (Some(p), Some(s)) if s < p => (0, s),
+        (Some(p), _) => (p, 0),
+        (None, Some(s)) => (0, s),
+        (None, None) => {
+            let n = (1..=max_prefix.max(max_suffix))
+                .find(|&n| unique_with(n.min(max_prefix), n.min(max_suffix)))?;
+            (n.min(max_prefix), n.min(max_suffix))
+        }
+    };
+    let prefix = (p > 0).then(|| extend_prefix(source, target.0, p));
+    let suffix = (s > 0).then(|| extend_suffix(source, target.1, s));
+    Some((prefix, suffix))
+}
+
+fn extend_prefix(source: &SourceText, start: usize, n: usize) -> String {
+    let mut from = start - n;
+    let limit = from.saturating_sub(WORD_EXTENSION);
+    while from > limit {
+        match source.slice(from - 1, from) {
+            Some(c) if !c.chars().all(char::is_whitespace) => from -= 1,
+            _ => break,
+        }
+    }
+    source.slice(from, start).unwrap_or("").to_string()
+}
+
+fn extend_suffix(source: &SourceText, end: usize, n: usize) -> String {
+    let mut to = end + n;
+    let limit = (to + WORD_EXTENSION).min(source.char_len());
+    while to < limit {
+        match source.slice(to, to + 1) {
+            Some(c) if !c.chars().all(char::is_whitespace) => to += 1,
+            _ => break,
+        }
+    }
+    source.slice(end, to).unwrap_or("").to_string()
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fold_punctuation(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+            '\u{2026}' => '.',
+            other => other,
+        })
+        .collect()
+}
+
+/// Names what alone separates two texts, when it is only whitespace, quote
+/// marks and dashes, or Unicode normalisation.
+pub fn describe_difference(expected: &str, found: &str) -> Option<&'static str> {
+    if expected == found {
+        return None;
+    }
+    let nfc = |s: &str| s.nfc().collect::<String>();
+    if nfc(expected) == nfc(found) {
+        return Some("Unicode normalization (the same letters composed differently, NFC vs NFD)");
+    }
+    let ws = |s: &str| collapse_whitespace(&nfc(s));
+    if ws(expected) == ws(found) {
+        return Some("whitespace");
+    }
+    let punct = |s: &str| fold_punctuation(&nfc(s));
+    if punct(expected) == punct(found) {
+        return Some("punctuation (quote marks, apostrophes or dashes)");
+    }
+    let both = |s: &str| collapse_whitespace(&fold_punctuation(&nfc(s)));
+    if both(expected) == both(found) {
+        return Some("whitespace and punctuation (quote marks, apostrophes or dashes)");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> SourceText {
+        SourceText::from_bytes(text.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn context_tells_occurrences_apart() {
+        let s = source("the cat sat. a cat ran. the cat sat again.");
+        let occurrences = s.occurrences("cat");
+        assert_eq!(occurrences.len(), 3);
+        let (prefix, suffix) = disambiguating_context(&s, occurrences[1], &occurrences).unwrap();
+        let chosen = select_by_context(&s, &occurrences, prefix.as_deref(), suffix.as_deref());
+        assert_eq!(chosen, vec![occurrences[1]]);
+    }
+
+    #[test]
+    fn identical_surroundings_cannot_be_told_apart() {
+        let s = source("abab");
+        let occurrences = s.occurrences("ab");
+        let got = disambiguating_context(&s, occurrences[0], &occurrences).unwrap();
+        // "ab" + suffix "ab" is unique at the first; the second has no suffix.
+        assert_eq!(got, (None, Some("ab".to_string())));
+        let s = source("x x");
+        let occurrences = s.occurrences("x");
+        assert!(disambiguating_context(&s, occurrences[0], &occurrences).is_some());
+    }
+
+    #[test]
+    fn differences_are_named() {
+        assert_eq!(describe_difference("a  b", "a b"), Some("whitespace"));
+        assert_eq!(
+            describe_difference("Russia's", "Russia\u{2019}s"),
+            Some("punctuation (quote marks, apostrophes or dashes)")
+        );
+        assert!(describe_difference("e\u{301}", "\u{e9}").unwrap().starts_with("Unicode"));
+        assert_eq!(describe_difference("cat", "dog"), None);
+    }
+}

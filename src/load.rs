@@ -1,0 +1,762 @@
+//! Loading: from the YAML tree of a file to the model. Loading judges only
+//! structure (types, required and unknown fields), the same things the JSON
+//! Schemas in `schema/` say; everything that needs other files is a rule.
+
+use crate::finding::{Code, Finding, Place};
+use crate::model::*;
+use crate::yaml::{self, Key, Node, Pos, Value, YamlErrorKind};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const ANNOTATION_FILE_FIELDS: &[&str] = &["source", "sha256", "annotations"];
+pub const ANNOTATION_FIELDS: &[&str] = &[
+    "id", "kind", "quote", "start", "end", "prefix", "suffix", "attrs", "links", "note", "drift",
+];
+pub const LINK_FIELDS: &[&str] = &["rel", "target", "note"];
+pub const DRIFT_FIELDS: &[&str] = &["status", "from_sha256", "old_start", "old_end", "old_quote"];
+pub const VOCABULARY_FIELDS: &[&str] = &["kinds", "relations"];
+pub const KIND_FIELDS: &[&str] = &["anchored", "doc", "attrs"];
+pub const ATTR_FIELDS: &[&str] = &["type", "values", "doc"];
+pub const RELATION_FIELDS: &[&str] = &["from", "to", "symmetric", "doc"];
+pub const SOURCE_META_FIELDS: &[&str] = &[
+    "title",
+    "publisher",
+    "url",
+    "language",
+    "published",
+    "retrieved",
+    "derived_from",
+    "note",
+];
+/// Fields that only make sense on an annotation of a source's text.
+const ANCHOR_FIELDS: &[&str] = &["quote", "start", "end", "prefix", "suffix"];
+
+/// Whether `s` is a valid annotation id (also used for vocabulary names).
+pub fn is_valid_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+}
+
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Parses a file's bytes, turning a YAML error into a finding.
+pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Finding> {
+    yaml::parse(bytes).map_err(|err| {
+        let code = match err.kind {
+            YamlErrorKind::Syntax => Code::YamlSyntax,
+            YamlErrorKind::Unsupported => Code::YamlUnsupported,
+            YamlErrorKind::Limit => Code::YamlLimit,
+        };
+        let help = match err.kind {
+            YamlErrorKind::Syntax => "fix the YAML at this position; quote a value with \"...\" if it contains `: `, `#` or starts with a special character",
+            YamlErrorKind::Unsupported => "annotation files use plain YAML only: no anchors (&), aliases (*), tags (!) or extra documents (---)",
+            YamlErrorKind::Limit => "split the file into smaller ones, or flatten the nesting",
+        };
+        Finding::new(code, place(path, err.pos), err.message).with_help(help)
+    })
+}
+
+pub fn place(file: &str, pos: Pos) -> Place {
+    Place {
+        file: file.to_string(),
+        line: pos.line.max(1),
+        column: pos.column.max(1),
+        start: pos.start,
+        end: pos.end.max(pos.start),
+    }
+}
+
+/// Reads fields out of mappings, collecting structural findings.
+struct Reader<'a> {
+    file: &'a str,
+    findings: Vec<Finding>,
+}
+
+type Fields<'n> = BTreeMap<&'n str, (&'n Key, &'n Node)>;
+
+impl<'a> Reader<'a> {
+    fn new(file: &'a str) -> Reader<'a> {
+        Reader {
+            file,
+            findings: Vec::new(),
+        }
+    }
+
+    fn schema(&mut self, pos: Pos, id: Option<&str>, message: String, help: String) {
+        let mut finding = Finding::new(Code::Schema, place(self.file, pos), message).with_help(help);
+        if let Some(id) = id {
+            finding = finding.with_id(id);
+        }
+        self.findings.push(finding);
+    }
+
+    /// The entries of a mapping, or a finding saying what was found instead.
+    fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        id: Option<&str>,
+    ) -> Option<&'n [(Key, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.schema(
+                    node.pos,
+                    id,
+                    format!("{what} must be a mapping (`key: value` lines), found {}", node.type_name()),
+                    format!("write {what} as `key: value` pairs"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Indexes a mapping by key, reporting keys that are not `allowed`.
+    fn fields<'n>(
+        &mut self,
+        entries: &'n [(Key, Node)],
+        allowed: &[&str],
+        what: &str,
+        id: Option<&str>,
+    ) -> Fields<'n> {
+        let mut fields = BTreeMap::new();
+        for (key, node) in entries {
+            if allowed.contains(&key.name.as_str()) {
+                fields.insert(key.name.as_str(), (key, node));
+            } else {
+                let help = match did_you_mean(&key.name, allowed) {
+                    Some(best) => format!("did you mean `{best}`? {what} allows: {}", allowed.join(", ")),
+                    None => format!("{what} allows: {}", allowed.join(", ")),
+                };
+                self.schema(
+                    key.pos,
+                    id,
+                    format!("unknown field `{}` in {what}", key.name),
+                    help,
+                );
+            }
+        }
+        fields
+    }
+
+    fn require(&mut self, fields: &Fields, name: &str, at: Pos, what: &str, id: Option<&str>) {
+        if !fields.contains_key(name) {
+            self.schema(
+                at,
+                id,
+                format!("{what} is missing the required field `{name}`"),
+                format!("add `{name}: ...` to {what}"),
+            );
+        }
+    }
+
+    fn string(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<String>> {
+        let (_, node) = fields.get(name)?;
+        match &node.value {
+            Value::Str(s) => Some(At::new(s.clone(), node.pos)),
+            _ => {
+                self.schema(
+                    node.pos,
+                    id,
+                    format!("`{name}` must be a string, found {}", node.type_name()),
+                    format!("put the value in quotes: {name}: \"...\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn non_empty_string(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<String>> {
+        let value = self.string(fields, name, id)?;
+        if value.value.is_empty() {
+            self.schema(
+                value.pos,
+                id,
+                format!("`{name}` is empty"),
+                format!("give the text, or remove `{name}`"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    fn offset(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<u64>> {
+        let (_, node) = fields.get(name)?;
+        let found = match &node.value {
+            Value::Int(i) if *i >= 0 => return Some(At::new(*i as u64, node.pos)),
+            Value::BigUint(u) => return Some(At::new(*u, node.pos)),
+            Value::Int(i) => format!("{i}"),
+            other => Node { value: other.clone(), pos: node.pos }.type_name().to_string(),
+        };
+        self.schema(
+            node.pos,
+            id,
+            format!("`{name}` must be a whole number of code points, 0 or more; found {found}"),
+            format!("write the offset as a plain number, e.g. `{name}: 42`, or run `annot anchor` to fill it in"),
+        );
+        None
+    }
+
+    fn sha256(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<String>> {
+        let value = self.string(fields, name, id)?;
+        if !is_sha256_hex(&value.value) {
+            self.schema(
+                value.pos,
+                id,
+                format!("`{name}` must be 64 lowercase hexadecimal digits, found {:?}", value.value),
+                "copy it from `sha256sum FILE`, or remove it and run `annot anchor` to fill it in".to_string(),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    fn boolean(&mut self, fields: &Fields, name: &str) -> Option<bool> {
+        let (_, node) = fields.get(name)?;
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.schema(
+                    node.pos,
+                    None,
+                    format!("`{name}` must be true or false, found {}", node.type_name()),
+                    format!("write `{name}: true` or `{name}: false`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn list<'n>(&mut self, fields: &Fields<'n>, name: &str, id: Option<&str>) -> Option<&'n [Node]> {
+        let (_, node) = fields.get(name)?;
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.schema(
+                    node.pos,
+                    id,
+                    format!("`{name}` must be a list, found {}", node.type_name()),
+                    format!("write `{name}:` followed by lines starting with `- `"),
+                );
+                None
+            }
+        }
+    }
+
+    fn name_list(&mut self, fields: &Fields, name: &str) -> Vec<At<String>> {
+        let Some(items) = self.list(fields, name, None) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for item in items {
+            match &item.value {
+                Value::Str(s) => names.push(At::new(s.clone(), item.pos)),
+                _ => self.schema(
+                    item.pos,
+                    None,
+                    format!("entries of `{name}` must be kind names, found {}", item.type_name()),
+                    "write kind names as plain words".to_string(),
+                ),
+            }
+        }
+        names
+    }
+
+    fn check_name(&mut self, key: &Key, what: &str) {
+        if !is_valid_id(&key.name) {
+            self.schema(
+                key.pos,
+                None,
+                format!("{what} name {:?} is not valid", key.name),
+                "names start with a letter or digit and use only letters, digits, `.`, `_`, `:` and `-`".to_string(),
+            );
+        }
+    }
+}
+
+/// The closest allowed name to a misspelt one, if any is close.
+pub fn did_you_mean<'s>(given: &str, allowed: &[&'s str]) -> Option<&'s str> {
+    allowed
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(given, candidate), *candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// The result of loading one file: the model (when the file could be read
+/// at all) and the structural findings.
+pub struct Loaded<T> {
+    pub value: Option<T>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
+    let root = match parse_yaml(path, bytes) {
+        Ok(root) => root,
+        Err(finding) => {
+            return Loaded {
+                value: None,
+                findings: vec![finding],
+            }
+        }
+    };
+    // parse_yaml succeeded, so the bytes are UTF-8.
+    let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+    let mut reader = Reader::new(path);
+    let file = read_annotation_file(&mut reader, &root, text);
+    Loaded {
+        value: file,
+        findings: reader.findings,
+    }
+}
+
+fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<AnnotationFile> {
+    if root.value == Value::Null {
+        r.schema(
+            root.pos,
+            None,
+            "the annotation file is empty".to_string(),
+            "start it with `annotations:` (and `source:` for annotations of a source text)".to_string(),
+        );
+        return None;
+    }
+    let entries = r.mapping(root, "an annotation file", None)?;
+    let fields = r.fields(entries, ANNOTATION_FILE_FIELDS, "an annotation file", None);
+    r.require(&fields, "annotations", root.pos, "the annotation file", None);
+    let source = r.non_empty_string(&fields, "source", None);
+    let sha256 = r.sha256(&fields, "sha256", None);
+    if let (Some((key, _)), false) = (fields.get("sha256"), fields.contains_key("source")) {
+        r.schema(
+            key.pos,
+            None,
+            "`sha256` pins a source version, but the file has no `source`".to_string(),
+            "add `source: seeds/...` naming the document, or remove `sha256`".to_string(),
+        );
+    }
+    let anchored = fields.contains_key("source");
+    let mut annotations = Vec::new();
+    if let Some(items) = r.list(&fields, "annotations", None) {
+        annotations.reserve(items.len());
+        for item in items {
+            if let Some(annotation) = read_annotation(r, item, anchored) {
+                annotations.push(annotation);
+            }
+        }
+    }
+    Some(AnnotationFile {
+        path: r.file.to_string(),
+        text,
+        source,
+        sha256,
+        annotations,
+    })
+}
+
+fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annotation> {
+    let entries = r.mapping(node, "an annotation", None)?;
+    // The id is read first so every later finding can name the annotation.
+    let id_text = entries
+        .iter()
+        .find(|(k, _)| k.name == "id")
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_string);
+    let idr = id_text.as_deref();
+    let fields = r.fields(entries, ANNOTATION_FIELDS, "an annotation", idr);
+    r.require(&fields, "id", node.pos, "the annotation", idr);
+    r.require(&fields, "kind", node.pos, "the annotation", idr);
+    let id = r.string(&fields, "id", idr);
+    if let Some(id) = &id {
+        if !is_valid_id(&id.value) {
+            r.schema(
+                id.pos,
+                idr,
+                format!("id {:?} is not valid", id.value),
+                "ids start with a letter or digit and use only letters, digits, `.`, `_`, `:` and `-` (e.g. `tass.sappers`)".to_string(),
+            );
+        }
+    }
+    let kind = r.string(&fields, "kind", idr);
+    let quote = r.non_empty_string(&fields, "quote", idr);
+    let start = r.offset(&fields, "start", idr);
+    let end = r.offset(&fields, "end", idr);
+    let prefix = r.non_empty_string(&fields, "prefix", idr);
+    let suffix = r.non_empty_string(&fields, "suffix", idr);
+    let note = r.string(&fields, "note", idr);
+
+    if anchored {
+        for (field, needs) in [
+            ("start", &["end", "quote"][..]),
+            ("end", &["start", "quote"][..]),
+            ("prefix", &["quote"][..]),
+            ("suffix", &["quote"][..]),
+        ] {
+            let Some((key, _)) = fields.get(field) else {
+                continue;
+            };
+            for needed in needs {
+                if !fields.contains_key(needed) {
+                    r.schema(
+                        key.pos,
+                        idr,
+                        format!("`{field}` is given without `{needed}`"),
+                        if *needed == "quote" {
+                            format!("add the `quote` this `{field}` belongs to")
+                        } else {
+                            "give both `start` and `end`, or neither (then `annot anchor` fills them from `quote`)".to_string()
+                        },
+                    );
+                }
+            }
+        }
+    } else {
+        for field in ANCHOR_FIELDS {
+            if let Some((key, _)) = fields.get(field) {
+                r.schema(
+                    key.pos,
+                    idr,
+                    format!("`{field}` is not allowed here: this file has no `source`, so its annotations quote no text"),
+                    "move the annotation into the annotation file of its source, or remove the field".to_string(),
+                );
+            }
+        }
+    }
+
+    let attrs = read_attrs(r, &fields, idr);
+    let links = read_links(r, &fields, idr);
+    let drift = fields.get("drift").and_then(|(_, node)| read_drift(r, node, idr));
+
+    Some(Annotation {
+        id: id?,
+        kind: kind?,
+        quote,
+        start,
+        end,
+        prefix,
+        suffix,
+        attrs,
+        links,
+        note,
+        drift,
+        pos: node.pos,
+    })
+}
+
+fn is_scalar(node: &Node) -> bool {
+    matches!(
+        node.value,
+        Value::Str(_) | Value::Int(_) | Value::BigUint(_) | Value::Float(_) | Value::Bool(_)
+    )
+}
+
+fn read_attrs(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<(At<String>, Node)> {
+    let Some((_, node)) = fields.get("attrs") else {
+        return Vec::new();
+    };
+    let Some(entries) = r.mapping(node, "`attrs`", id) else {
+        return Vec::new();
+    };
+    let mut attrs = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let ok = is_scalar(value)
+            || matches!(&value.value, Value::Seq(items) if items.iter().all(is_scalar));
+        if ok {
+            attrs.push((At::new(key.name.clone(), key.pos), value.clone()));
+        } else {
+            r.schema(
+                value.pos,
+                id,
+                format!("attribute `{}` must be a string, number, boolean or a list of those, found {}", key.name, value.type_name()),
+                "attributes hold plain values; put structured information in `note` or in links".to_string(),
+            );
+        }
+    }
+    attrs
+}
+
+fn read_links(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<Link> {
+    let Some(items) = r.list(fields, "links", id) else {
+        return Vec::new();
+    };
+    let mut links = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(entries) = r.mapping(item, "a link", id) else {
+            continue;
+        };
+        let link_fields = r.fields(entries, LINK_FIELDS, "a link", id);
+        r.require(&link_fields, "rel", item.pos, "the link", id);
+        r.require(&link_fields, "target", item.pos, "the link", id);
+        let rel = r.string(&link_fields, "rel", id);
+        let target = r.string(&link_fields, "target", id);
+        let note = r.string(&link_fields, "note", id).map(|n| n.value);
+        if let (Some(rel), Some(target)) = (rel, target) {
+            links.push(Link {
+                rel,
+                target,
+                note,
+                pos: item.pos,
+            });
+        }
+    }
+    links
+}
+
+fn read_drift(r: &mut Reader, node: &Node, id: Option<&str>) -> Option<At<Drift>> {
+    let entries = r.mapping(node, "`drift`", id)?;
+    let fields = r.fields(entries, DRIFT_FIELDS, "`drift`", id);
+    for name in DRIFT_FIELDS {
+        r.require(&fields, name, node.pos, "`drift`", id);
+    }
+    let status_text = r.string(&fields, "status", id);
+    let status = status_text.as_ref().and_then(|s| {
+        let status = DriftStatus::parse(&s.value);
+        if status.is_none() {
+            r.schema(
+                s.pos,
+                id,
+                format!("drift status {:?} is not one of edited, deleted, ambiguous", s.value),
+                "`drift` is written by `annot reanchor`; fix the span by hand and remove the whole `drift` entry".to_string(),
+            );
+        }
+        status
+    });
+    let from_sha256 = r.sha256(&fields, "from_sha256", id);
+    let old_start = r.offset(&fields, "old_start", id);
+    let old_end = r.offset(&fields, "old_end", id);
+    let old_quote = r.string(&fields, "old_quote", id);
+    Some(At::new(
+        Drift {
+            status: status?,
+            from_sha256: from_sha256?.value,
+            old_start: old_start?.value,
+            old_end: old_end?.value,
+            old_quote: old_quote?.value,
+        },
+        node.pos,
+    ))
+}
+
+pub fn vocabulary(path: &str, bytes: &[u8]) -> Loaded<Vocabulary> {
+    let root = match parse_yaml(path, bytes) {
+        Ok(root) => root,
+        Err(finding) => {
+            return Loaded {
+                value: None,
+                findings: vec![finding],
+            }
+        }
+    };
+    let mut r = Reader::new(path);
+    let vocabulary = read_vocabulary(&mut r, &root);
+    Loaded {
+        value: vocabulary,
+        findings: r.findings,
+    }
+}
+
+fn read_vocabulary(r: &mut Reader, root: &Node) -> Option<Vocabulary> {
+    let entries = r.mapping(root, "the vocabulary", None)?;
+    let fields = r.fields(entries, VOCABULARY_FIELDS, "the vocabulary", None);
+    r.require(&fields, "kinds", root.pos, "the vocabulary", None);
+    let mut vocabulary = Vocabulary {
+        path: r.file.to_string(),
+        ..Vocabulary::default()
+    };
+    if let Some((_, kinds)) = fields.get("kinds") {
+        for (name, def) in r.mapping(kinds, "`kinds`", None).unwrap_or(&[]) {
+            r.check_name(name, "kind");
+            if let Some(kind) = read_kind(r, def) {
+                vocabulary.kinds.insert(name.name.clone(), KindDef { pos: name.pos, ..kind });
+            }
+        }
+    }
+    if let Some((_, relations)) = fields.get("relations") {
+        for (name, def) in r.mapping(relations, "`relations`", None).unwrap_or(&[]) {
+            r.check_name(name, "relation");
+            let Some(entries) = r.mapping(def, "a relation", None) else {
+                continue;
+            };
+            let rel_fields = r.fields(entries, RELATION_FIELDS, "a relation", None);
+            r.require(&rel_fields, "from", def.pos, "the relation", None);
+            r.require(&rel_fields, "to", def.pos, "the relation", None);
+            r.string(&rel_fields, "doc", None);
+            let relation = RelationDef {
+                pos: name.pos,
+                from: r.name_list(&rel_fields, "from"),
+                to: r.name_list(&rel_fields, "to"),
+                symmetric: r.boolean(&rel_fields, "symmetric").unwrap_or(false),
+            };
+            vocabulary.relations.insert(name.name.clone(), relation);
+        }
+    }
+    Some(vocabulary)
+}
+
+fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
+    let entries = r.mapping(def, "a kind", None)?;
+    let fields = r.fields(entries, KIND_FIELDS, "a kind", None);
+    r.require(&fields, "anchored", def.pos, "the kind", None);
+    r.string(&fields, "doc", None);
+    let anchored = match fields.get("anchored").map(|(_, n)| &n.value) {
+        Some(Value::Bool(true)) => Anchored::Always,
+        Some(Value::Bool(false)) => Anchored::Never,
+        Some(Value::Str(s)) if s == "any" => Anchored::Either,
+        None => Anchored::Either,
+        Some(_) => {
+            let (_, node) = fields["anchored"];
+            r.schema(
+                node.pos,
+                None,
+                "`anchored` must be true, false or \"any\"".to_string(),
+                "true: the kind quotes a span of a source; false: it lives in a file without `source`; any: both".to_string(),
+            );
+            Anchored::Either
+        }
+    };
+    let mut attrs = BTreeMap::new();
+    if let Some((_, attr_map)) = fields.get("attrs") {
+        for (name, attr) in r.mapping(attr_map, "`attrs`", None).unwrap_or(&[]) {
+            r.check_name(name, "attribute");
+            let Some(entries) = r.mapping(attr, "an attribute definition", None) else {
+                continue;
+            };
+            let attr_fields = r.fields(entries, ATTR_FIELDS, "an attribute definition", None);
+            r.string(&attr_fields, "doc", None);
+            let value_type = r.string(&attr_fields, "type", None).and_then(|t| {
+                let parsed = AttrType::parse(&t.value);
+                if parsed.is_none() {
+                    r.schema(
+                        t.pos,
+                        None,
+                        format!("attribute type {:?} is not one of string, number, integer, boolean", t.value),
+                        "use one of: string, number, integer, boolean".to_string(),
+                    );
+                }
+                parsed
+            });
+            let values = r.list(&attr_fields, "values", None).map(|items| {
+                for item in items {
+                    if !is_scalar(item) {
+                        r.schema(
+                            item.pos,
+                            None,
+                            format!("allowed attribute values must be plain values, found {}", item.type_name()),
+                            "list strings, numbers or booleans".to_string(),
+                        );
+                    }
+                }
+                items.to_vec()
+            });
+            attrs.insert(name.name.clone(), AttrDef { value_type, values });
+        }
+    }
+    Some(KindDef {
+        pos: def.pos,
+        anchored,
+        attrs,
+    })
+}
+
+pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
+    let root = match parse_yaml(path, bytes) {
+        Ok(root) => root,
+        Err(finding) => {
+            return Loaded {
+                value: None,
+                findings: vec![finding],
+            }
+        }
+    };
+    let mut r = Reader::new(path);
+    let mut meta = SourcesMeta {
+        path: path.to_string(),
+        entries: Vec::new(),
+    };
+    if root.value != Value::Null {
+        if let Some(entries) = r.mapping(&root, "sources.yaml", None) {
+            for (key, node) in entries {
+                if !key.name.starts_with("seeds/") {
+                    r.schema(
+                        key.pos,
+                        None,
+                        format!("{:?} is not a source path", key.name),
+                        "keys of sources.yaml are source paths relative to the workspace root, e.g. `seeds/report.txt`".to_string(),
+                    );
+                }
+                let Some(fields_entries) = r.mapping(node, "source metadata", None) else {
+                    continue;
+                };
+                let fields = r.fields(fields_entries, SOURCE_META_FIELDS, "source metadata", None);
+                let mut values = Vec::new();
+                for name in SOURCE_META_FIELDS {
+                    if let (Some(value), Some((k, _))) = (r.string(&fields, name, None), fields.get(name)) {
+                        values.push((At::new(k.name.clone(), k.pos), value));
+                    }
+                }
+                meta.entries.push(SourceMeta {
+                    path: At::new(key.name.clone(), key.pos),
+                    fields: values,
+                });
+            }
+        }
+    }
+    Loaded {
+        value: Some(meta),
+        findings: r.findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(String, u32)> {
+        annotation_file("a.yaml", text.as_bytes())
+            .findings
+            .iter()
+            .map(|f| (f.code.to_string(), f.place.line))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_field_has_a_hint() {
+        let loaded = annotation_file(
+            "a.yaml",
+            b"source: seeds/a.txt\nannotations:\n  - id: a\n    kind: claim\n    qoute: x\n",
+        );
+        assert_eq!(loaded.findings.len(), 1);
+        let finding = &loaded.findings[0];
+        assert_eq!(finding.code, Code::Schema);
+        assert_eq!((finding.place.line, finding.place.column), (5, 5));
+        assert!(finding.help.as_deref().unwrap().contains("did you mean `quote`"));
+        assert_eq!(finding.id.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn offsets_must_be_whole_numbers() {
+        assert_eq!(
+            codes("source: s\nannotations:\n  - {id: a, kind: k, quote: x, start: \"1\", end: -2}\n"),
+            vec![("schema".to_string(), 3), ("schema".to_string(), 3)]
+        );
+    }
+
+    #[test]
+    fn sourceless_files_quote_nothing() {
+        assert_eq!(
+            codes("annotations:\n  - id: a\n    kind: entity\n    quote: x\n"),
+            vec![("schema".to_string(), 4)]
+        );
+    }
+
+    #[test]
+    fn valid_ids() {
+        assert!(is_valid_id("tass.sappers"));
+        assert!(is_valid_id("0a:b-c_d"));
+        assert!(!is_valid_id(".a"));
+        assert!(!is_valid_id("a b"));
+        assert!(!is_valid_id(""));
+    }
+}

@@ -1,0 +1,365 @@
+//! Rules about an annotation file against its source: the source can be read
+//! safely, the pin matches its current text, and each span quotes exactly
+//! what it claims, with matching context, on grapheme boundaries.
+
+use crate::anchor::{self, describe_difference};
+use crate::finding::{Code, Finding, Place};
+use crate::load::did_you_mean;
+use crate::model::{Annotation, AnnotationFile};
+use crate::source::SourceText;
+use crate::workspace::{at, list_seeds, SourceProblem, Workspace};
+
+pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for annotation in &file.annotations {
+        if let Some(drift) = &annotation.drift {
+            findings.push(
+                Finding::new(
+                    Code::DriftUnresolved,
+                    at(file, drift.pos),
+                    format!(
+                        "annotation `{}` still carries `drift` ({}): `annot reanchor` could not carry it to the new text",
+                        annotation.id.value,
+                        drift.value.status.as_str()
+                    ),
+                )
+                .with_id(&annotation.id.value)
+                .with_help(format!(
+                    "the old quote was {:?}; check the span against the source, correct `quote`, `start` and `end`, then delete the whole `drift:` entry",
+                    drift.value.old_quote
+                )),
+            );
+        }
+    }
+    let Some(source_path) = &file.source else {
+        return findings;
+    };
+    let source = match ws.sources.get(&source_path.value) {
+        Some(Ok(source)) => source,
+        Some(Err(problem)) => {
+            findings.push(source_problem(ws, file, problem));
+            return findings;
+        }
+        None => return findings,
+    };
+    match &file.sha256 {
+        None => findings.push(
+            Finding::new(
+                Code::Unanchored,
+                at(file, source_path.pos),
+                format!("{} has no `sha256`: the version of {} these spans were made on is not pinned", file.path, source_path.value),
+            )
+            .with_help(format!("run `annot anchor {}` to pin the current version (sha256: {})", file.path, source.sha256())),
+        ),
+        Some(pin) if pin.value != source.sha256() => {
+            findings.push(
+                Finding::new(
+                    Code::PinMismatch,
+                    at(file, pin.pos),
+                    format!(
+                        "{} has changed since these annotations were made: its sha256 is now {}, the file pins {}",
+                        source_path.value,
+                        source.sha256(),
+                        pin.value
+                    ),
+                )
+                .with_label("pinned version")
+                .with_help(format!(
+                    "the {} spans of this file were not checked against the new text; run `annot diff` to see where they went and `annot reanchor --write` to carry them over",
+                    file.annotations.len()
+                )),
+            );
+            return findings;
+        }
+        Some(_) => {}
+    }
+    check_file_spans(file, source, &mut findings);
+    findings
+}
+
+fn source_problem(ws: &Workspace, file: &AnnotationFile, problem: &SourceProblem) -> Finding {
+    let Some(source) = &file.source else {
+        unreachable!("only files with a source reach here")
+    };
+    let path = &source.value;
+    let place = at(file, source.pos);
+    match problem {
+        SourceProblem::OutsideSeeds(why) => Finding::new(
+            Code::SourceOutsideSeeds,
+            place,
+            format!("source {path:?} {why}"),
+        )
+        .with_help("name a file under seeds/ with a plain relative path, e.g. `source: seeds/report.txt`"),
+        SourceProblem::Missing(why) => {
+            let seeds = list_seeds(&ws.root);
+            let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
+            let help = match did_you_mean(path, &names) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if names.is_empty() => "seeds/ holds no files yet: add the document there".to_string(),
+                None => format!("seeds/ holds: {}", names.join(", ")),
+            };
+            Finding::new(Code::SourceMissing, place, format!("source {path} {why}")).with_help(help)
+        }
+        SourceProblem::NotUtf8(bad) => Finding::new(
+            Code::SourceNotUtf8,
+            place,
+            format!(
+                "source {path} is not valid UTF-8: byte 0x{:02x} at byte offset {} (line {}); its annotations were not checked",
+                bad.byte, bad.offset, bad.line
+            ),
+        )
+        .with_help("re-save the document as UTF-8 (e.g. `iconv -f WINDOWS-1252 -t UTF-8`), then re-anchor its annotations"),
+        SourceProblem::Unreadable(why) => Finding::new(
+            Code::SourceMissing,
+            place,
+            format!("source {path} cannot be read: {why}"),
+        )
+        .with_help("make the file readable, or correct `source:`"),
+    }
+}
+
+/// A place in a source text, for pointing at it beside the YAML.
+fn source_place(path: &str, source: &SourceText, start: usize, end: usize) -> Place {
+    let (line, column) = source.line_column(start);
+    let from = source.byte_of(start).unwrap_or(source.text().len());
+    let to = source.byte_of(end).unwrap_or(source.text().len());
+    Place {
+        file: path.to_string(),
+        line,
+        column,
+        start: from,
+        end: to.max(from),
+    }
+}
+
+/// Checks every span of a file against the source text it pins.
+pub fn check_file_spans(file: &AnnotationFile, source: &SourceText, findings: &mut Vec<Finding>) {
+    let path = file.source.as_ref().map_or("", |s| s.value.as_str());
+    for annotation in &file.annotations {
+        check_span(file, path, source, annotation, findings);
+    }
+}
+
+fn check_span(
+    file: &AnnotationFile,
+    path: &str,
+    source: &SourceText,
+    annotation: &Annotation,
+    findings: &mut Vec<Finding>,
+) {
+    let id = annotation.id.value.as_str();
+    let Some(quote) = &annotation.quote else {
+        return;
+    };
+    let Some((start, end)) = annotation.span() else {
+        let occurrences = source.occurrences(&quote.value);
+        let found = match occurrences.len() {
+            0 => format!("the quote does not occur in {path}"),
+            1 => format!("it occurs once, at {}..{}", occurrences[0].0, occurrences[0].1),
+            n => format!("it occurs {n} times, so `annot anchor` will add context to tell them apart"),
+        };
+        findings.push(
+            Finding::new(
+                Code::Unanchored,
+                at(file, quote.pos),
+                format!("annotation `{id}` has a `quote` but no `start`/`end`; {found}"),
+            )
+            .with_id(id)
+            .with_help(format!("run `annot anchor {}` to fill in the offsets", file.path)),
+        );
+        return;
+    };
+    let (start_at, end_at) = match (&annotation.start, &annotation.end) {
+        (Some(s), Some(e)) => (s.pos, e.pos),
+        _ => return,
+    };
+    let len = source.char_len();
+    if start >= end {
+        findings.push(
+            Finding::new(
+                Code::SpanRange,
+                at(file, start_at),
+                format!("start ({start}) must be less than end ({end})"),
+            )
+            .with_id(id)
+            .with_help(where_it_occurs(source, &quote.value, "set `start` and `end` to the quote's place")),
+        );
+        return;
+    }
+    if end > len as u64 {
+        findings.push(
+            Finding::new(
+                Code::SpanRange,
+                at(file, end_at),
+                format!("end ({end}) is beyond the end of {path}, which is {len} code points long"),
+            )
+            .with_id(id)
+            .with_help(where_it_occurs(source, &quote.value, "offsets count Unicode code points (not bytes) from 0")),
+        );
+        return;
+    }
+    let (start, end) = (start as usize, end as usize);
+    let found = source.slice(start, end).unwrap_or("");
+    if found != quote.value {
+        findings.push(quote_mismatch(file, path, source, annotation, quote, start, end, found));
+        return;
+    }
+    check_context(file, path, source, annotation, start, end, findings);
+    check_ambiguity(file, source, annotation, &quote.value, findings);
+    for (offset, pos) in [(start, start_at), (end, end_at)] {
+        if !source.is_grapheme_boundary(offset) {
+            findings.push(
+                Finding::new(
+                    Code::SpanSplitsGrapheme,
+                    at(file, pos),
+                    format!("offset {offset} falls inside a grapheme cluster (a letter and its combining mark, or an emoji sequence)"),
+                )
+                .with_id(id)
+                .with_related(source_place(path, source, offset.saturating_sub(1), (offset + 1).min(len)), "the cluster that is split")
+                .with_help("move the boundary so that the whole character (with its marks) is inside or outside the span"),
+            );
+        }
+    }
+}
+
+fn where_it_occurs(source: &SourceText, quote: &str, otherwise: &str) -> String {
+    match source.occurrences(quote).as_slice() {
+        [] => format!("{otherwise}; the quote does not occur in the text as written"),
+        [(s, e)] => format!("the quote occurs at {s}..{e}: set `start: {s}` and `end: {e}`"),
+        many => format!(
+            "the quote occurs {} times, first at {}..{}: pick one and add `prefix`/`suffix`",
+            many.len(),
+            many[0].0,
+            many[0].1
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn quote_mismatch(
+    file: &AnnotationFile,
+    path: &str,
+    source: &SourceText,
+    annotation: &Annotation,
+    quote: &crate::model::At<String>,
+    start: usize,
+    end: usize,
+    found: &str,
+) -> Finding {
+    let id = annotation.id.value.as_str();
+    let mut message = format!("the text at {start}..{end} is {found:?}, not the quote");
+    if let Some(kind) = describe_difference(&quote.value, found) {
+        message.push_str(&format!(" (they differ only in {kind})"));
+    }
+    let occurrences = source.occurrences(&quote.value);
+    let mut finding = Finding::new(Code::QuoteMismatch, at(file, quote.pos), message)
+        .with_id(id)
+        .with_label("the quote")
+        .with_related(source_place(path, source, start, end), format!("text at {start}..{end}"));
+    let help = match occurrences.as_slice() {
+        [] => "the quote does not occur anywhere in the source as written: correct `quote` to the source's exact text, or the offsets to where it is".to_string(),
+        [(s, e)] => {
+            finding = finding.with_related(source_place(path, source, *s, *e), format!("the quote occurs here, at {s}..{e}"));
+            format!("the quote occurs once, at {s}..{e}: set `start: {s}` and `end: {e}`")
+        }
+        many => {
+            let nearest = many
+                .iter()
+                .min_by_key(|(s, _)| s.abs_diff(start))
+                .copied()
+                .unwrap_or(many[0]);
+            finding = finding.with_related(
+                source_place(path, source, nearest.0, nearest.1),
+                format!("the nearest occurrence of the quote, at {}..{}", nearest.0, nearest.1),
+            );
+            let list: Vec<String> = many.iter().take(8).map(|(s, e)| format!("{s}..{e}")).collect();
+            format!(
+                "the quote occurs {} times ({}); set `start`/`end` to the one you mean and add `prefix`/`suffix`",
+                many.len(),
+                list.join(", ")
+            )
+        }
+    };
+    finding.with_help(help)
+}
+
+fn check_context(
+    file: &AnnotationFile,
+    path: &str,
+    source: &SourceText,
+    annotation: &Annotation,
+    start: usize,
+    end: usize,
+    findings: &mut Vec<Finding>,
+) {
+    let id = annotation.id.value.as_str();
+    if let Some(prefix) = &annotation.prefix {
+        let n = prefix.value.chars().count();
+        let from = start.saturating_sub(n);
+        let actual = source.slice(from, start).unwrap_or("");
+        if actual != prefix.value {
+            findings.push(
+                Finding::new(
+                    Code::ContextMismatch,
+                    at(file, prefix.pos),
+                    format!("`prefix` does not match: the {} code points before {start} are {actual:?}", start - from),
+                )
+                .with_id(id)
+                .with_related(source_place(path, source, from, start), "the text before the span")
+                .with_help(format!("`prefix` is the text immediately before the span; here it would be {actual:?}")),
+            );
+        }
+    }
+    if let Some(suffix) = &annotation.suffix {
+        let n = suffix.value.chars().count();
+        let to = (end + n).min(source.char_len());
+        let actual = source.slice(end, to).unwrap_or("");
+        if actual != suffix.value {
+            findings.push(
+                Finding::new(
+                    Code::ContextMismatch,
+                    at(file, suffix.pos),
+                    format!("`suffix` does not match: the {} code points after {end} are {actual:?}", to - end),
+                )
+                .with_id(id)
+                .with_related(source_place(path, source, end, to), "the text after the span")
+                .with_help(format!("`suffix` is the text immediately after the span; here it would be {actual:?}")),
+            );
+        }
+    }
+}
+
+fn check_ambiguity(
+    file: &AnnotationFile,
+    source: &SourceText,
+    annotation: &Annotation,
+    quote: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let occurrences = source.occurrences(quote);
+    if occurrences.len() < 2 {
+        return;
+    }
+    let prefix = annotation.prefix.as_ref().map(|p| p.value.as_str());
+    let suffix = annotation.suffix.as_ref().map(|s| s.value.as_str());
+    let matching = anchor::select_by_context(source, &occurrences, prefix, suffix);
+    if matching.len() < 2 {
+        return;
+    }
+    let id = annotation.id.value.as_str();
+    let list: Vec<String> = matching.iter().take(8).map(|(s, e)| format!("{s}..{e}")).collect();
+    let what = if prefix.is_some() || suffix.is_some() {
+        "even with its prefix/suffix"
+    } else {
+        "and it has no prefix/suffix"
+    };
+    findings.push(
+        Finding::new(
+            Code::AmbiguousQuote,
+            at(file, annotation.quote.as_ref().map_or(annotation.pos, |q| q.pos)),
+            format!("the quote of `{id}` occurs {} times ({}) {what}", matching.len(), list.join(", ")),
+        )
+        .with_id(id)
+        .with_help(format!("run `annot anchor {}` to add the context that tells them apart, so the span survives edits of the source", file.path)),
+    );
+}

@@ -1,0 +1,555 @@
+//! The only module that knows the YAML library. It turns YAML text into a
+//! tree of [`Node`]s that remember where each value stands in the file (line,
+//! column, byte range), under budgets that make hostile input fail fast, and it
+//! refuses the YAML features annotation files have no use for (anchors,
+//! aliases, tags, several documents).
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// Files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Deepest nesting of mappings and sequences accepted.
+pub const MAX_DEPTH: usize = 32;
+
+/// A position in a YAML file: 1-based line and column (in characters), and
+/// the byte range of the value's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Integers beyond `i64::MAX`; kept so that range errors can be reported.
+    BigUint(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub pos: Pos,
+}
+
+impl Node {
+    /// A word for the type, as a user would say it in an error message.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::BigUint(_) => "an integer",
+            Value::Float(_) => "a decimal number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether the node was written in flow style (`{...}` or `[...]`).
+    pub fn is_flow_collection(&self, text: &str) -> bool {
+        matches!(
+            text.as_bytes().get(self.pos.start),
+            Some(b'{') | Some(b'[')
+        )
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::BigUint(u) => J::from(*u),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Why a YAML file could not be turned into a tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub message: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// Malformed YAML, or bytes that are not UTF-8.
+    Syntax,
+    /// Valid YAML that annotation files refuse: anchors, aliases, tags,
+    /// several documents.
+    Unsupported,
+    /// Over a size, depth or event budget.
+    Limit,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses one YAML document from raw bytes.
+pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(YamlError {
+            kind: YamlErrorKind::Limit,
+            message: format!(
+                "the file is {} bytes; annotation files are limited to {} bytes",
+                bytes.len(),
+                MAX_FILE_BYTES
+            ),
+            pos: Pos {
+                line: 1,
+                column: 1,
+                start: 0,
+                end: 0,
+            },
+        });
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let offset = err.valid_up_to();
+            let (line, column) = line_column(bytes, offset);
+            return Err(YamlError {
+                kind: YamlErrorKind::Syntax,
+                message: format!(
+                    "the file is not valid UTF-8: byte 0x{:02x} at byte offset {offset}",
+                    bytes[offset]
+                ),
+                pos: Pos {
+                    line,
+                    column,
+                    start: offset,
+                    end: offset + 1,
+                },
+            });
+        }
+    };
+    parse_str(text)
+}
+
+/// Parses one YAML document from text.
+pub fn parse_str(text: &str) -> Result<Node, YamlError> {
+    // Tags are rare in annotation files, so the extra event scan that finds
+    // them only runs when a `!` appears at all.
+    if memchr::memchr(b'!', text.as_bytes()).is_some() {
+        if let Some(err) = find_tag(text) {
+            return Err(err);
+        }
+    }
+    let mut options = serde_saphyr::options!();
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_anchors = 0;
+    budget.max_aliases = 0;
+    budget.max_depth = MAX_DEPTH;
+    budget.max_documents = 1;
+    budget.max_events = 20_000_000;
+    budget.max_nodes = 10_000_000;
+    budget.max_total_scalar_bytes = MAX_FILE_BYTES;
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    options.strict_booleans = true;
+    options.reject_unsupported_tags = true;
+    match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
+        Ok(node) => Ok(into_node(node, text)),
+        Err(err) => Err(convert_error(&err, text)),
+    }
+}
+
+fn find_tag(text: &str) -> Option<YamlError> {
+    use granit_parser::{Event, Parser};
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else {
+            // Syntax errors are reported by the main parse, with its wording.
+            return None;
+        };
+        let tag = match &event {
+            Event::Scalar(_, _, _, tag) => tag.as_ref(),
+            Event::SequenceStart(_, _, tag) | Event::MappingStart(_, _, tag) => tag.as_ref(),
+            _ => None,
+        };
+        if let Some(tag) = tag {
+            let start = span
+                .start
+                .byte_offset()
+                .unwrap_or(0)
+                .min(text.len());
+            let (line, column) = line_column(text.as_bytes(), start);
+            return Some(YamlError {
+                kind: YamlErrorKind::Unsupported,
+                message: format!("YAML tags (here `{}`) are not allowed in annotation files", tag.original()),
+                pos: Pos {
+                    line,
+                    column,
+                    start,
+                    end: span.end.byte_offset().unwrap_or(start).min(text.len()),
+                },
+            });
+        }
+    }
+    None
+}
+
+fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
+    let location = err.location();
+    let (line, column, start) = match location {
+        Some(loc) => {
+            let start = loc
+                .span()
+                .byte_offset()
+                .map(|b| b as usize)
+                .unwrap_or_else(|| byte_of_line_column(text, loc.line(), loc.column()));
+            (loc.line() as u32, loc.column() as u32, start.min(text.len()))
+        }
+        None => (1, 1, 0),
+    };
+    let pos = Pos {
+        line: line.max(1),
+        column: column.max(1),
+        start,
+        end: (start + 1).min(text.len()).max(start),
+    };
+    if let serde_saphyr::Error::Budget { breach, .. } = err {
+        use serde_saphyr::budget::BudgetBreach as B;
+        let (kind, message) = match breach {
+            B::Anchors { .. } => (
+                YamlErrorKind::Unsupported,
+                "YAML anchors (`&name`) are not allowed in annotation files: write the value out in full".to_string(),
+            ),
+            B::Aliases { .. } => (
+                YamlErrorKind::Unsupported,
+                "YAML aliases (`*name`) are not allowed in annotation files: write the value out in full".to_string(),
+            ),
+            B::Documents { .. } => (
+                YamlErrorKind::Unsupported,
+                "the file holds several YAML documents (`---`); an annotation file holds exactly one".to_string(),
+            ),
+            B::Depth { .. } => (
+                YamlErrorKind::Limit,
+                format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+            ),
+            other => (
+                YamlErrorKind::Limit,
+                format!("the YAML is over a parsing limit ({other:?})"),
+            ),
+        };
+        return YamlError { kind, message, pos };
+    }
+    let mut message = err.to_string();
+    // The library prefixes its messages with the position, which we report
+    // separately.
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_string();
+    }
+    if let Some(idx) = message.find(": ") {
+        if message[..idx].starts_with("line ") && message[..idx].contains(" column ") {
+            message = message[idx + 2..].to_string();
+        }
+    }
+    let message = message.lines().next().unwrap_or("").trim().to_string();
+    let kind = if message.contains("multiple documents") || message.contains("MultipleDocuments")
+    {
+        YamlErrorKind::Unsupported
+    } else {
+        YamlErrorKind::Syntax
+    };
+    let message = if message.contains("set DuplicateKeyPolicy") {
+        message
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or("duplicate mapping key")
+            .to_string()
+    } else {
+        message
+    };
+    YamlError { kind, message, pos }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(bytes: &[u8], offset: usize) -> (u32, u32) {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line as u32, column as u32)
+}
+
+fn byte_of_line_column(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (index, line_text) in text.split_inclusive('\n').enumerate() {
+        if index as u64 + 1 == line {
+            return offset
+                + line_text
+                    .char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map_or(line_text.len(), |(b, _)| b);
+        }
+        offset += line_text.len();
+    }
+    text.len()
+}
+
+/// What serde gives us before positions are attached.
+enum Tree {
+    Null,
+    Bool(bool),
+    Int(i64),
+    BigUint(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Tree>>),
+    Map(Vec<(Spanned<String>, Spanned<Tree>)>),
+}
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Tree;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_none<E>(self) -> Result<Tree, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+        d.deserialize_any(TreeVisitor)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Tree, E> {
+        Ok(Tree::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Tree, E> {
+        Ok(Tree::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Tree, E> {
+        Ok(i64::try_from(v).map_or(Tree::BigUint(v), Tree::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Tree, E> {
+        Ok(i64::try_from(v).map_or(Tree::Float(v as f64), Tree::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Tree, E> {
+        Ok(u64::try_from(v).map_or(Tree::Float(v as f64), |v| {
+            i64::try_from(v).map_or(Tree::BigUint(v), Tree::Int)
+        }))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Tree, E> {
+        Ok(Tree::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Tree, E> {
+        Ok(Tree::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Tree, E> {
+        Ok(Tree::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Tree::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
+            let value = map.next_value()?;
+            entries.push((
+                Spanned {
+                    value: key.value.0,
+                    referenced: key.referenced,
+                    defined: key.defined,
+                },
+                value,
+            ));
+        }
+        Ok(Tree::Map(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Tree, D::Error> {
+        d.deserialize_any(TreeVisitor)
+    }
+}
+
+/// A mapping key, read as text whatever its YAML type (`1: x` has key "1").
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyText, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a plain mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyText, E> {
+                Ok(KeyText(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<KeyText, E> {
+                Ok(KeyText("null".to_string()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+fn pos_of<T>(spanned: &Spanned<T>, text: &str) -> Pos {
+    let loc = &spanned.referenced;
+    let span = loc.span();
+    let start = span
+        .byte_offset()
+        .map(|b| b as usize)
+        .unwrap_or_else(|| byte_of_line_column(text, loc.line(), loc.column()))
+        .min(text.len());
+    let end = span
+        .byte_len()
+        .map_or(start, |len| start + len as usize)
+        .min(text.len());
+    Pos {
+        line: loc.line() as u32,
+        column: loc.column() as u32,
+        start,
+        end,
+    }
+}
+
+fn into_node(tree: Spanned<Tree>, text: &str) -> Node {
+    let pos = pos_of(&tree, text);
+    let value = match tree.value {
+        Tree::Null => Value::Null,
+        Tree::Bool(b) => Value::Bool(b),
+        Tree::Int(i) => Value::Int(i),
+        Tree::BigUint(u) => Value::BigUint(u),
+        Tree::Float(f) => Value::Float(f),
+        Tree::Str(s) => Value::Str(s),
+        Tree::Seq(items) => Value::Seq(items.into_iter().map(|n| into_node(n, text)).collect()),
+        Tree::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = Key {
+                        pos: pos_of(&k, text),
+                        name: k.value,
+                    };
+                    (key, into_node(v, text))
+                })
+                .collect(),
+        ),
+    };
+    Node { value, pos }
+}
+
+/// Writes `s` as a YAML double-quoted scalar that reads back as `s`.
+pub fn quoted(s: &str) -> String {
+    // A JSON string is a valid YAML double-quoted scalar with the same value.
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(node: &Node) -> &Vec<(Key, Node)> {
+        match &node.value {
+            Value::Map(m) => m,
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn positions_point_at_values() {
+        let text = "a: 1\nb: \"x y\"\n";
+        let node = parse_str(text).unwrap();
+        let entries = map(&node);
+        assert_eq!(entries[1].0.name, "b");
+        assert_eq!(entries[1].1.pos.line, 2);
+        assert_eq!(entries[1].1.pos.column, 4);
+        assert_eq!(&text[entries[1].1.pos.start..entries[1].1.pos.end], "\"x y\"");
+    }
+
+    #[test]
+    fn refuses_anchor_alias_tag() {
+        let anchor = parse_str("a: &x 1\nb: 2\n").unwrap_err();
+        assert_eq!(anchor.kind, YamlErrorKind::Unsupported);
+        assert_eq!((anchor.pos.line, anchor.pos.column), (1, 7));
+        let tag = parse_str("a: 1\nb: !!str 2\n").unwrap_err();
+        assert_eq!(tag.kind, YamlErrorKind::Unsupported);
+        assert_eq!(tag.pos.line, 2);
+        let custom = parse_str("a: !foo 2\n").unwrap_err();
+        assert_eq!(custom.kind, YamlErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn exclamation_in_strings_is_fine() {
+        let node = parse_str("a: \"wow!\"\nb: hey!\n").unwrap();
+        assert_eq!(map(&node)[1].1.as_str(), Some("hey!"));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit() {
+        let text = "[".repeat(200) + &"]".repeat(200);
+        let err = parse_str(&text).unwrap_err();
+        assert_ne!(err.kind, YamlErrorKind::Syntax, "{err:?}");
+    }
+
+    #[test]
+    fn not_utf8_names_the_byte() {
+        let err = parse(b"a: 1\nb: \xff\n").unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Syntax);
+        assert_eq!((err.pos.line, err.pos.column, err.pos.start), (2, 4, 8));
+    }
+}
