@@ -112,14 +112,41 @@ fn collapse_whitespace(s: &str) -> String {
 
 fn fold_punctuation(s: &str) -> String {
     s.chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
-            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
-            '\u{2026}' => '.',
-            other => other,
-        })
+        .map(|c| if c.is_whitespace() { c } else { fold_char(c) })
         .collect()
+}
+
+/// Folds a character for a loose match: typographic quote marks, dashes and
+/// ellipses to their plain forms, every whitespace character to a space.
+/// One character in, one out, so offsets carry over.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+        c if c.is_whitespace() => ' ',
+        other => other,
+    }
+}
+
+/// Where the quote occurs once quote marks, dashes and whitespace
+/// characters are folded (for explaining a mismatch; never for anchoring).
+pub fn loose_occurrences(source: &SourceText, quote: &str) -> Vec<(usize, usize)> {
+    let folded: String = source.text().chars().map(fold_char).collect();
+    let needle: String = quote.chars().map(fold_char).collect();
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let needle_chars = needle.chars().count();
+    let mut out = Vec::new();
+    let mut chars_seen = 0;
+    let mut last_byte = 0;
+    for byte in memchr::memmem::find_iter(folded.as_bytes(), needle.as_bytes()) {
+        chars_seen += folded[last_byte..byte].chars().count();
+        last_byte = byte;
+        out.push((chars_seen, chars_seen + needle_chars));
+    }
+    out
 }
 
 /// Names what alone separates two texts, when it is only whitespace, quote
@@ -175,6 +202,12 @@ mod tests {
         let s = source("x x");
         let occurrences = s.occurrences("x");
         assert!(disambiguating_context(&s, occurrences[0], &occurrences).is_some());
+    }
+
+    #[test]
+    fn loose_search_ignores_typography() {
+        let s = source("Russia\u{2019}s \u{201c}top\u{201d} official");
+        assert_eq!(loose_occurrences(&s, "Russia's \"top\""), vec![(0, 14)]);
     }
 
     #[test]

@@ -285,7 +285,7 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
         && reread.value.as_ref().is_some_and(|new_file| {
             new_file.annotations.len() == file.annotations.len()
                 && new_file.annotations.iter().zip(&file.annotations).all(|(new, old)| {
-                    new.id == old.id
+                    new.id.value == old.id.value
                         && new.quote.as_ref().map(|q| &q.value) == old.quote.as_ref().map(|q| &q.value)
                         && expected
                             .get(&new.id.value)
@@ -307,6 +307,11 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
     }
     planned.change = Some((outcome, new_text));
     planned
+}
+
+/// Context for a preview on one line: line breaks shown as `⏎`.
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
 }
 
 enum AnnotationEdit {
@@ -373,8 +378,8 @@ fn plan_annotation(
                     .take(10)
                     .map(|&(s, e)| {
                         let (line, col) = source.line_column(s);
-                        let before = source.slice(s.saturating_sub(20), s).unwrap_or("");
-                        let after = source.slice(e, (e + 20).min(source.char_len())).unwrap_or("");
+                        let before = one_line(source.slice(s.saturating_sub(20), s).unwrap_or(""));
+                        let after = one_line(source.slice(e, (e + 20).min(source.char_len())).unwrap_or(""));
                         format!("{s}..{e} (line {line}, column {col}: …{before}[{quote}]{after}…)")
                     })
                     .collect();

@@ -102,6 +102,54 @@ impl Diagnostic for RelatedReport {
     }
 }
 
+/// How many characters of a source are shown on each side of a span.
+const EXCERPT_CONTEXT: usize = 30;
+
+/// A one-line excerpt of a source text with the span underlined: source
+/// paragraphs are often single lines far wider than a terminal.
+fn excerpt(text: &str, place: &Place, label: &str) -> String {
+    let start = floor_char(text, place.start.min(text.len()));
+    let end = floor_char(text, place.end.min(text.len()).max(start));
+    let before: String = text[..start].chars().rev().take(EXCERPT_CONTEXT).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[end..].chars().take(EXCERPT_CONTEXT).collect();
+    let visible = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                '\n' => '⏎',
+                '\r' => '␍',
+                '\t' => '→',
+                c => c,
+            })
+            .collect()
+    };
+    let lead = if before.len() < start { "…" } else { "" };
+    let trail = if end + after.len() < text.len() { "…" } else { "" };
+    let span = visible(&text[start..end]);
+    let pad = lead.chars().count() + before.chars().count();
+    let marks = span.chars().count().max(1);
+    format!(
+        "{label}\n    {}:{}:{}\n    │ {lead}{}{span}{}{trail}\n    │ {}{}",
+        place.file,
+        place.line,
+        place.column,
+        visible(&before),
+        visible(&after),
+        " ".repeat(pad),
+        "^".repeat(marks)
+    )
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn is_source_text(path: &str) -> bool {
+    path.starts_with("seeds/") && !path.ends_with(".yaml")
+}
+
 /// Renders one finding as a miette report.
 pub fn render_finding(finding: &Finding, texts: &Texts, color: bool) -> String {
     let place = &finding.place;
@@ -121,13 +169,18 @@ pub fn render_finding(finding: &Finding, texts: &Texts, color: bool) -> String {
     let related = finding
         .related
         .iter()
-        .map(|r| {
-            RelatedReport(Snippet::new(
+        .map(|r| match texts.get(&r.place.file) {
+            Some(text) if is_source_text(&r.place.file) => RelatedReport(Snippet {
+                message: excerpt(text, &r.place, &r.label),
+                source: None,
+                label: None,
+            }),
+            _ => RelatedReport(Snippet::new(
                 texts,
                 &r.place,
                 format!("{} ({}:{}:{})", r.label, r.place.file, r.place.line, r.place.column),
                 r.label.clone(),
-            ))
+            )),
         })
         .collect();
     let report = Report {
@@ -140,7 +193,9 @@ pub fn render_finding(finding: &Finding, texts: &Texts, color: bool) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}: {}:{}:{}: {}\n", finding.code, place.file, place.line, place.column, finding.message);

@@ -153,10 +153,22 @@ fn check_span(
     };
     let Some((start, end)) = annotation.span() else {
         let occurrences = source.occurrences(&quote.value);
-        let found = match occurrences.len() {
-            0 => format!("the quote does not occur in {path}"),
-            1 => format!("it occurs once, at {}..{}", occurrences[0].0, occurrences[0].1),
-            n => format!("it occurs {n} times, so `annot anchor` will add context to tell them apart"),
+        let (found, help) = match occurrences.as_slice() {
+            [] => (
+                format!("the quote does not occur in {path}"),
+                "copy the quote exactly from the source (quote marks, dashes and spaces included); `annot anchor` can then fill in the offsets".to_string(),
+            ),
+            [(s, e)] => (
+                format!("it occurs once, at {s}..{e}"),
+                format!("run `annot anchor {}` to fill in the offsets", file.path),
+            ),
+            many => {
+                let list: Vec<String> = many.iter().take(8).map(|(s, e)| format!("{s}..{e}")).collect();
+                (
+                    format!("it occurs {} times ({})", many.len(), list.join(", ")),
+                    format!("add `prefix:` (the words just before the one you mean) or `suffix:` (just after), then run `annot anchor {}`", file.path),
+                )
+            }
         };
         findings.push(
             Finding::new(
@@ -165,7 +177,7 @@ fn check_span(
                 format!("annotation `{id}` has a `quote` but no `start`/`end`; {found}"),
             )
             .with_id(id)
-            .with_help(format!("run `annot anchor {}` to fill in the offsets", file.path)),
+            .with_help(help),
         );
         return;
     };
@@ -257,7 +269,15 @@ fn quote_mismatch(
         .with_label("the quote")
         .with_related(source_place(path, source, start, end), format!("text at {start}..{end}"));
     let help = match occurrences.as_slice() {
-        [] => "the quote does not occur anywhere in the source as written: correct `quote` to the source's exact text, or the offsets to where it is".to_string(),
+        [] => match anchor::loose_occurrences(source, &quote.value).first() {
+            Some(&(s, e)) => {
+                let actual = source.slice(s, e).unwrap_or("");
+                let kind = describe_difference(&quote.value, actual).unwrap_or("quote marks, dashes or spaces");
+                finding = finding.with_related(source_place(path, source, s, e), format!("the quote differs only in {kind} from the text here, at {s}..{e}"));
+                format!("the source writes it {actual:?} at {s}..{e}: copy the quote exactly from the source and set `start: {s}` and `end: {e}`")
+            }
+            None => "the quote does not occur anywhere in the source as written: correct `quote` to the source's exact text, or the offsets to where it is".to_string(),
+        },
         [(s, e)] => {
             finding = finding.with_related(source_place(path, source, *s, *e), format!("the quote occurs here, at {s}..{e}"));
             format!("the quote occurs once, at {s}..{e}: set `start: {s}` and `end: {e}`")
