@@ -48,13 +48,25 @@ pub fn disambiguating_context(
     target: (usize, usize),
     occurrences: &[(usize, usize)],
 ) -> Option<(Option<String>, Option<String>)> {
-    let others: Vec<(usize, usize)> = occurrences.iter().copied().filter(|o| *o != target).collect();
+    let others: Vec<(usize, usize)> = occurrences
+        .iter()
+        .copied()
+        .filter(|o| *o != target)
+        .collect();
     if others.is_empty() {
         return Some((None, None));
     }
     let unique_with = |p: usize, s: usize| {
-        let prefix = if p > 0 { text_before(source, target.0, p) } else { None };
-        let suffix = if s > 0 { text_after(source, target.1, s) } else { None };
+        let prefix = if p > 0 {
+            text_before(source, target.0, p)
+        } else {
+            None
+        };
+        let suffix = if s > 0 {
+            text_after(source, target.1, s)
+        } else {
+            None
+        };
         if (p > 0 && prefix.is_none()) || (s > 0 && suffix.is_none()) {
             return false;
         }
@@ -123,7 +135,8 @@ pub fn fold_char(c: char) -> char {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
         '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
         c if c.is_whitespace() => ' ',
         other => other,
     }
@@ -217,7 +230,9 @@ mod tests {
             describe_difference("Russia's", "Russia\u{2019}s"),
             Some("punctuation (quote marks, apostrophes or dashes)")
         );
-        assert!(describe_difference("e\u{301}", "\u{e9}").unwrap().starts_with("Unicode"));
+        assert!(describe_difference("e\u{301}", "\u{e9}")
+            .unwrap()
+            .starts_with("Unicode"));
         assert_eq!(describe_difference("cat", "dog"), None);
     }
 }

@@ -83,9 +83,10 @@ pub fn anchor(root: &Path, paths: &[PathBuf], dry_run: bool) -> Result<Anchoring
             path: rel.clone(),
             source,
         })?;
-        result
-            .texts
-            .insert(rel.clone(), Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+        result.texts.insert(
+            rel.clone(),
+            Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+        );
         let planned = plan_file(root, &rel, &bytes);
         if let Some(source) = planned.source_text {
             if let Some(path) = planned.source_path {
@@ -137,7 +138,11 @@ pub fn resolve_paths(root: &Path, paths: &[PathBuf]) -> Result<Vec<String>, Work
         };
         if full.is_dir() {
             let (all, _) = workspace::list_annotation_files(root);
-            let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+            let prefix = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            };
             out.extend(all.into_iter().filter(|f| f.starts_with(&prefix)));
         } else {
             out.push(rel);
@@ -163,7 +168,10 @@ fn entries(node: &Node) -> &[(Key, Node)] {
 }
 
 fn field<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
-    entries(node).iter().find(|(k, _)| k.name == name).map(|(k, v)| (k, v))
+    entries(node)
+        .iter()
+        .find(|(k, _)| k.name == name)
+        .map(|(k, v)| (k, v))
 }
 
 fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
@@ -202,15 +210,24 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
         Err(problem) => {
             let (code, why) = match problem {
                 SourceProblem::OutsideSeeds(why) => (Code::SourceOutsideSeeds, why),
-                SourceProblem::Missing(why) | SourceProblem::Unreadable(why) => (Code::SourceMissing, why),
+                SourceProblem::Missing(why) | SourceProblem::Unreadable(why) => {
+                    (Code::SourceMissing, why)
+                }
                 SourceProblem::NotUtf8(bad) => (
                     Code::SourceNotUtf8,
-                    format!("is not valid UTF-8 (byte 0x{:02x} at byte offset {})", bad.byte, bad.offset),
+                    format!(
+                        "is not valid UTF-8 (byte 0x{:02x} at byte offset {})",
+                        bad.byte, bad.offset
+                    ),
                 ),
             };
             planned.findings.push(
-                Finding::new(code, place(rel, source_path.pos), format!("source {} {why}; {rel} was not changed", source_path.value))
-                    .with_help("run `annot validate` for details"),
+                Finding::new(
+                    code,
+                    place(rel, source_path.pos),
+                    format!("source {} {why}; {rel} was not changed", source_path.value),
+                )
+                .with_help("run `annot validate` for details"),
             );
             return planned;
         }
@@ -260,7 +277,8 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
         _ => &[],
     };
     for node in annotation_nodes {
-        if let Some(planned_edit) = plan_annotation(rel, text, node, &source, &mut planned.findings) {
+        if let Some(planned_edit) = plan_annotation(rel, text, node, &source, &mut planned.findings)
+        {
             match planned_edit {
                 AnnotationEdit::Anchored { id, span, edit } => {
                     expected.insert(id.clone(), span);
@@ -284,13 +302,18 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
     let verified = reread.findings.iter().all(|f| !f.code.is_structural())
         && reread.value.as_ref().is_some_and(|new_file| {
             new_file.annotations.len() == file.annotations.len()
-                && new_file.annotations.iter().zip(&file.annotations).all(|(new, old)| {
-                    new.id.value == old.id.value
-                        && new.quote.as_ref().map(|q| &q.value) == old.quote.as_ref().map(|q| &q.value)
-                        && expected
-                            .get(&new.id.value)
-                            .is_none_or(|span| new.span() == Some(*span))
-                })
+                && new_file
+                    .annotations
+                    .iter()
+                    .zip(&file.annotations)
+                    .all(|(new, old)| {
+                        new.id.value == old.id.value
+                            && new.quote.as_ref().map(|q| &q.value)
+                                == old.quote.as_ref().map(|q| &q.value)
+                            && expected
+                                .get(&new.id.value)
+                                .is_none_or(|span| new.span() == Some(*span))
+                    })
                 && (!outcome.pinned
                     || new_file.sha256.as_ref().map(|s| s.value.as_str()) == Some(source.sha256()))
         });
@@ -349,7 +372,10 @@ fn plan_annotation(
             [] => {
                 let mut message = format!("the quote of `{id}` does not occur in the source");
                 if !occurrences.is_empty() {
-                    message = format!("the quote of `{id}` occurs {} times, but none has the given prefix/suffix", occurrences.len());
+                    message = format!(
+                        "the quote of `{id}` occurs {} times, but none has the given prefix/suffix",
+                        occurrences.len()
+                    );
                 }
                 findings.push(
                     Finding::new(Code::Unanchored, place(rel, quote_node.pos), message)
@@ -379,7 +405,11 @@ fn plan_annotation(
                     .map(|&(s, e)| {
                         let (line, col) = source.line_column(s);
                         let before = one_line(source.slice(s.saturating_sub(20), s).unwrap_or(""));
-                        let after = one_line(source.slice(e, (e + 20).min(source.char_len())).unwrap_or(""));
+                        let after = one_line(
+                            source
+                                .slice(e, (e + 20).min(source.char_len()))
+                                .unwrap_or(""),
+                        );
                         format!("{s}..{e} (line {line}, column {col}: …{before}[{quote}]{after}…)")
                     })
                     .collect();
@@ -405,10 +435,15 @@ fn plan_annotation(
             return None;
         };
         let (s, e) = (usize::try_from(*s).ok()?, usize::try_from(*e).ok()?);
-        if prefix.is_some() || suffix.is_some() || occurrences.len() < 2 || source.slice(s, e) != Some(quote) {
+        if prefix.is_some()
+            || suffix.is_some()
+            || occurrences.len() < 2
+            || source.slice(s, e) != Some(quote)
+        {
             return None;
         }
-        let (new_prefix, new_suffix) = anchor::disambiguating_context(source, (s, e), &occurrences)?;
+        let (new_prefix, new_suffix) =
+            anchor::disambiguating_context(source, (s, e), &occurrences)?;
         let mut fields = Vec::new();
         if let Some(p) = new_prefix {
             fields.push(("prefix", yaml::quoted(&p)));
@@ -484,7 +519,11 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
         ("schema/sources.schema.json", SOURCES_SCHEMA),
     ] {
         let path = dir.join(rel);
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut file) => {
                 use std::io::Write;
                 file.write_all(content.as_bytes()).map_err(io(rel))?;
@@ -509,15 +548,18 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
                 }
                 new.extend_from_slice(GITATTRIBUTES_RULE.as_bytes());
                 new.push(b'\n');
-                edit::write_atomic(&attributes, &existing, &new).map_err(|err| WorkspaceError::Io {
-                    path: ".gitattributes".into(),
-                    source: std::io::Error::other(err.to_string()),
+                edit::write_atomic(&attributes, &existing, &new).map_err(|err| {
+                    WorkspaceError::Io {
+                        path: ".gitattributes".into(),
+                        source: std::io::Error::other(err.to_string()),
+                    }
                 })?;
                 actions.push((".gitattributes".to_string(), InitAction::Appended));
             }
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            fs::write(&attributes, format!("{GITATTRIBUTES_RULE}\n")).map_err(io(".gitattributes"))?;
+            fs::write(&attributes, format!("{GITATTRIBUTES_RULE}\n"))
+                .map_err(io(".gitattributes"))?;
             actions.push((".gitattributes".to_string(), InitAction::Created));
         }
         Err(err) => return Err(io(".gitattributes")(err)),

@@ -121,7 +121,9 @@ pub fn replace_scalar(node: &Node, replacement: String) -> Edit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{0} changed on disk since it was read; it was not overwritten (run the command again)")]
+    #[error(
+        "{0} changed on disk since it was read; it was not overwritten (run the command again)"
+    )]
     Changed(String),
     #[error("cannot write {path}: {source}")]
     Io {
@@ -153,8 +155,15 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     let permissions = fs::metadata(&target).map_err(io_err)?.permissions();
     let mut attempt = 0;
     let (tmp_path, mut tmp) = loop {
-        let candidate = dir.join(format!(".{name}.annot-{}-{attempt}.tmp", std::process::id()));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&candidate) {
+        let candidate = dir.join(format!(
+            ".{name}.annot-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
             Ok(file) => break (candidate, file),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
             Err(err) => return Err(io_err(err)),
@@ -211,10 +220,21 @@ mod tests {
     fn flow_insert_stays_inline() {
         let text = "- {id: a, quote: \"x\"} # keep\n";
         let root = yaml::parse_str(text).unwrap();
-        let Value::Seq(items) = &root.value else { panic!() };
+        let Value::Seq(items) = &root.value else {
+            panic!()
+        };
         let quote = &entries(&items[0])[1];
-        let edit = insert_fields(text, &items[0], &quote.1, 0, &[("start", "1".into()), ("end", "2".into())]);
-        assert_eq!(apply(text, &[edit]), "- {id: a, quote: \"x\", start: 1, end: 2} # keep\n");
+        let edit = insert_fields(
+            text,
+            &items[0],
+            &quote.1,
+            0,
+            &[("start", "1".into()), ("end", "2".into())],
+        );
+        assert_eq!(
+            apply(text, &[edit]),
+            "- {id: a, quote: \"x\", start: 1, end: 2} # keep\n"
+        );
     }
 
     #[test]
@@ -244,6 +264,10 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
         write_atomic(&path, b"old", b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

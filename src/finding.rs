@@ -213,13 +213,20 @@ impl Finding {
 /// and code.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.place.file, a.place.line, a.place.column, a.code, &a.message).cmp(&(
-            &b.place.file,
-            b.place.line,
-            b.place.column,
-            b.code,
-            &b.message,
-        ))
+        (
+            &a.place.file,
+            a.place.line,
+            a.place.column,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                &b.place.file,
+                b.place.line,
+                b.place.column,
+                b.code,
+                &b.message,
+            ))
     });
 }
 

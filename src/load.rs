@@ -39,11 +39,13 @@ pub fn is_valid_id(s: &str) -> bool {
 }
 
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Parses a file's bytes, turning a YAML error into a finding.
-pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Finding> {
+pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
     yaml::parse(bytes).map_err(|err| {
         let code = match err.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
@@ -55,7 +57,7 @@ pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Finding> {
             YamlErrorKind::Unsupported => "annotation files use plain YAML only: no anchors (&), aliases (*), tags (!) or extra documents (---)",
             YamlErrorKind::Limit => "split the file into smaller ones, or flatten the nesting",
         };
-        Finding::new(code, place(path, err.pos), err.message).with_help(help)
+        Box::new(Finding::new(code, place(path, err.pos), err.message).with_help(help))
     })
 }
 
@@ -86,7 +88,8 @@ impl<'a> Reader<'a> {
     }
 
     fn schema(&mut self, pos: Pos, id: Option<&str>, message: String, help: String) {
-        let mut finding = Finding::new(Code::Schema, place(self.file, pos), message).with_help(help);
+        let mut finding =
+            Finding::new(Code::Schema, place(self.file, pos), message).with_help(help);
         if let Some(id) = id {
             finding = finding.with_id(id);
         }
@@ -106,7 +109,10 @@ impl<'a> Reader<'a> {
                 self.schema(
                     node.pos,
                     id,
-                    format!("{what} must be a mapping (`key: value` lines), found {}", node.type_name()),
+                    format!(
+                        "{what} must be a mapping (`key: value` lines), found {}",
+                        node.type_name()
+                    ),
                     format!("write {what} as `key: value` pairs"),
                 );
                 None
@@ -128,7 +134,10 @@ impl<'a> Reader<'a> {
                 fields.insert(key.name.as_str(), (key, node));
             } else {
                 let help = match did_you_mean(&key.name, allowed) {
-                    Some(best) => format!("did you mean `{best}`? {what} allows: {}", allowed.join(", ")),
+                    Some(best) => format!(
+                        "did you mean `{best}`? {what} allows: {}",
+                        allowed.join(", ")
+                    ),
                     None => format!("{what} allows: {}", allowed.join(", ")),
                 };
                 self.schema(
@@ -169,7 +178,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn non_empty_string(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<String>> {
+    fn non_empty_string(
+        &mut self,
+        fields: &Fields,
+        name: &str,
+        id: Option<&str>,
+    ) -> Option<At<String>> {
         let value = self.string(fields, name, id)?;
         if value.value.is_empty() {
             self.schema(
@@ -189,7 +203,12 @@ impl<'a> Reader<'a> {
             Value::Int(i) if *i >= 0 => return Some(At::new(*i as u64, node.pos)),
             Value::BigUint(u) => return Some(At::new(*u, node.pos)),
             Value::Int(i) => format!("{i}"),
-            other => Node { value: other.clone(), pos: node.pos }.type_name().to_string(),
+            other => Node {
+                value: other.clone(),
+                pos: node.pos,
+            }
+            .type_name()
+            .to_string(),
         };
         self.schema(
             node.pos,
@@ -206,8 +225,12 @@ impl<'a> Reader<'a> {
             self.schema(
                 value.pos,
                 id,
-                format!("`{name}` must be 64 lowercase hexadecimal digits, found {:?}", value.value),
-                "copy it from `sha256sum FILE`, or remove it and run `annot anchor` to fill it in".to_string(),
+                format!(
+                    "`{name}` must be 64 lowercase hexadecimal digits, found {:?}",
+                    value.value
+                ),
+                "copy it from `sha256sum FILE`, or remove it and run `annot anchor` to fill it in"
+                    .to_string(),
             );
             return None;
         }
@@ -230,7 +253,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn list<'n>(&mut self, fields: &Fields<'n>, name: &str, id: Option<&str>) -> Option<&'n [Node]> {
+    fn list<'n>(
+        &mut self,
+        fields: &Fields<'n>,
+        name: &str,
+        id: Option<&str>,
+    ) -> Option<&'n [Node]> {
         let (_, node) = fields.get(name)?;
         match &node.value {
             Value::Seq(items) => Some(items),
@@ -257,7 +285,10 @@ impl<'a> Reader<'a> {
                 _ => self.schema(
                     item.pos,
                     None,
-                    format!("entries of `{name}` must be kind names, found {}", item.type_name()),
+                    format!(
+                        "entries of `{name}` must be kind names, found {}",
+                        item.type_name()
+                    ),
                     "write kind names as plain words".to_string(),
                 ),
             }
@@ -300,7 +331,7 @@ pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
         Err(finding) => {
             return Loaded {
                 value: None,
-                findings: vec![finding],
+                findings: vec![*finding],
             }
         }
     };
@@ -320,13 +351,20 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
             root.pos,
             None,
             "the annotation file is empty".to_string(),
-            "start it with `annotations:` (and `source:` for annotations of a source text)".to_string(),
+            "start it with `annotations:` (and `source:` for annotations of a source text)"
+                .to_string(),
         );
         return None;
     }
     let entries = r.mapping(root, "an annotation file", None)?;
     let fields = r.fields(entries, ANNOTATION_FILE_FIELDS, "an annotation file", None);
-    r.require(&fields, "annotations", root.pos, "the annotation file", None);
+    r.require(
+        &fields,
+        "annotations",
+        root.pos,
+        "the annotation file",
+        None,
+    );
     let source = r.non_empty_string(&fields, "source", None);
     let sha256 = r.sha256(&fields, "sha256", None);
     if let (Some((key, _)), false) = (fields.get("sha256"), fields.contains_key("source")) {
@@ -427,7 +465,9 @@ fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annota
 
     let attrs = read_attrs(r, &fields, idr);
     let links = read_links(r, &fields, idr);
-    let drift = fields.get("drift").and_then(|(_, node)| read_drift(r, node, idr));
+    let drift = fields
+        .get("drift")
+        .and_then(|(_, node)| read_drift(r, node, idr));
 
     Some(Annotation {
         id: id?,
@@ -469,8 +509,13 @@ fn read_attrs(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<(At<Stri
             r.schema(
                 value.pos,
                 id,
-                format!("attribute `{}` must be a string, number, boolean or a list of those, found {}", key.name, value.type_name()),
-                "attributes hold plain values; put structured information in `note` or in links".to_string(),
+                format!(
+                    "attribute `{}` must be a string, number, boolean or a list of those, found {}",
+                    key.name,
+                    value.type_name()
+                ),
+                "attributes hold plain values; put structured information in `note` or in links"
+                    .to_string(),
             );
         }
     }
@@ -545,7 +590,7 @@ pub fn vocabulary(path: &str, bytes: &[u8]) -> Loaded<Vocabulary> {
         Err(finding) => {
             return Loaded {
                 value: None,
-                findings: vec![finding],
+                findings: vec![*finding],
             }
         }
     };
@@ -569,7 +614,13 @@ fn read_vocabulary(r: &mut Reader, root: &Node) -> Option<Vocabulary> {
         for (name, def) in r.mapping(kinds, "`kinds`", None).unwrap_or(&[]) {
             r.check_name(name, "kind");
             if let Some(kind) = read_kind(r, def) {
-                vocabulary.kinds.insert(name.name.clone(), KindDef { pos: name.pos, ..kind });
+                vocabulary.kinds.insert(
+                    name.name.clone(),
+                    KindDef {
+                        pos: name.pos,
+                        ..kind
+                    },
+                );
             }
         }
     }
@@ -631,7 +682,10 @@ fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
                     r.schema(
                         t.pos,
                         None,
-                        format!("attribute type {:?} is not one of string, number, integer, boolean", t.value),
+                        format!(
+                            "attribute type {:?} is not one of string, number, integer, boolean",
+                            t.value
+                        ),
                         "use one of: string, number, integer, boolean".to_string(),
                     );
                 }
@@ -643,7 +697,10 @@ fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
                         r.schema(
                             item.pos,
                             None,
-                            format!("allowed attribute values must be plain values, found {}", item.type_name()),
+                            format!(
+                                "allowed attribute values must be plain values, found {}",
+                                item.type_name()
+                            ),
                             "list strings, numbers or booleans".to_string(),
                         );
                     }
@@ -666,7 +723,7 @@ pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
         Err(finding) => {
             return Loaded {
                 value: None,
-                findings: vec![finding],
+                findings: vec![*finding],
             }
         }
     };
@@ -692,7 +749,9 @@ pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
                 let fields = r.fields(fields_entries, SOURCE_META_FIELDS, "source metadata", None);
                 let mut values = Vec::new();
                 for name in SOURCE_META_FIELDS {
-                    if let (Some(value), Some((k, _))) = (r.string(&fields, name, None), fields.get(name)) {
+                    if let (Some(value), Some((k, _))) =
+                        (r.string(&fields, name, None), fields.get(name))
+                    {
                         values.push((At::new(k.name.clone(), k.pos), value));
                     }
                 }
@@ -731,14 +790,20 @@ mod tests {
         let finding = &loaded.findings[0];
         assert_eq!(finding.code, Code::Schema);
         assert_eq!((finding.place.line, finding.place.column), (5, 5));
-        assert!(finding.help.as_deref().unwrap().contains("did you mean `quote`"));
+        assert!(finding
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `quote`"));
         assert_eq!(finding.id.as_deref(), Some("a"));
     }
 
     #[test]
     fn offsets_must_be_whole_numbers() {
         assert_eq!(
-            codes("source: s\nannotations:\n  - {id: a, kind: k, quote: x, start: \"1\", end: -2}\n"),
+            codes(
+                "source: s\nannotations:\n  - {id: a, kind: k, quote: x, start: \"1\", end: -2}\n"
+            ),
             vec![("schema".to_string(), 3), ("schema".to_string(), 3)]
         );
     }

@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "annot", version, about = "Provenance-tracked text annotation: prove every annotation still quotes its source")]
+#[command(
+    name = "annot",
+    version,
+    about = "Provenance-tracked text annotation: prove every annotation still quotes its source"
+)]
 struct Cli {
     /// Run in this workspace (the folder that holds `annotations/`) instead
     /// of searching upwards from the current folder.
@@ -109,7 +113,11 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             let failing = findings.iter().any(|f| {
                 f.severity == Severity::Error || (deny_warnings && f.severity == Severity::Warning)
             });
-            Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if failing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Anchor { paths, dry_run } => {
             let root = root(cli.directory.as_deref())?;
@@ -119,7 +127,10 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             for file in &anchoring.files {
                 let mut parts = Vec::new();
                 if file.pinned {
-                    parts.push(format!("{} sha256", if dry_run { "would pin" } else { "pinned" }));
+                    parts.push(format!(
+                        "{} sha256",
+                        if dry_run { "would pin" } else { "pinned" }
+                    ));
                 }
                 if !file.anchored.is_empty() {
                     parts.push(format!("{verb} start/end of {}", file.anchored.join(", ")));
@@ -133,12 +144,19 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 }
                 out.push_str(&format!("{}: {}\n", file.path, parts.join("; ")));
             }
-            let refused = anchoring.findings.iter().any(|f| f.severity == Severity::Error);
+            let refused = anchoring
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error);
             if anchoring.files.is_empty() && !refused {
                 out.push_str("nothing to anchor: every quote already has its offsets and every file its sha256\n");
             }
             print(&out);
-            Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if refused {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Init { dir } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));

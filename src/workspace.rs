@@ -144,7 +144,9 @@ pub fn read_source(root: &Path, path: &str) -> Result<SourceText, SourceProblem>
         meta
     };
     if meta.is_dir() {
-        return Err(SourceProblem::Missing("is a folder, not a file".to_string()));
+        return Err(SourceProblem::Missing(
+            "is a folder, not a file".to_string(),
+        ));
     }
     if !meta.is_file() {
         return Err(SourceProblem::Unreadable(

@@ -71,10 +71,7 @@ impl Node {
 
     /// Whether the node was written in flow style (`{...}` or `[...]`).
     pub fn is_flow_collection(&self, text: &str) -> bool {
-        matches!(
-            text.as_bytes().get(self.pos.start),
-            Some(b'{') | Some(b'[')
-        )
+        matches!(text.as_bytes().get(self.pos.start), Some(b'{') | Some(b'['))
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -204,15 +201,14 @@ fn find_tag(text: &str) -> Option<YamlError> {
             _ => None,
         };
         if let Some(tag) = tag {
-            let start = span
-                .start
-                .byte_offset()
-                .unwrap_or(0)
-                .min(text.len());
+            let start = span.start.byte_offset().unwrap_or(0).min(text.len());
             let (line, column) = line_column(text.as_bytes(), start);
             return Some(YamlError {
                 kind: YamlErrorKind::Unsupported,
-                message: format!("YAML tags (here `{}`) are not allowed in annotation files", tag.original()),
+                message: format!(
+                    "YAML tags (here `{}`) are not allowed in annotation files",
+                    tag.original()
+                ),
                 pos: Pos {
                     line,
                     column,
@@ -234,7 +230,11 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
                 .byte_offset()
                 .map(|b| b as usize)
                 .unwrap_or_else(|| byte_of_line_column(text, loc.line(), loc.column()));
-            (loc.line() as u32, loc.column() as u32, start.min(text.len()))
+            (
+                loc.line() as u32,
+                loc.column() as u32,
+                start.min(text.len()),
+            )
         }
         None => (1, 1, 0),
     };
@@ -282,8 +282,7 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
         }
     }
     let message = message.lines().next().unwrap_or("").trim().to_string();
-    let kind = if message.contains("multiple documents") || message.contains("MultipleDocuments")
-    {
+    let kind = if message.contains("multiple documents") || message.contains("MultipleDocuments") {
         YamlErrorKind::Unsupported
     } else {
         YamlErrorKind::Syntax
@@ -306,7 +305,10 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (u32, u32) {
     let before = &bytes[..offset];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line as u32, column as u32)
 }
 
@@ -518,7 +520,10 @@ mod tests {
         assert_eq!(entries[1].0.name, "b");
         assert_eq!(entries[1].1.pos.line, 2);
         assert_eq!(entries[1].1.pos.column, 4);
-        assert_eq!(&text[entries[1].1.pos.start..entries[1].1.pos.end], "\"x y\"");
+        assert_eq!(
+            &text[entries[1].1.pos.start..entries[1].1.pos.end],
+            "\"x y\""
+        );
     }
 
     #[test]

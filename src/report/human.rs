@@ -18,13 +18,18 @@ struct Snippet {
 impl Snippet {
     fn new(texts: &Texts, place: &Place, message: String, label: String) -> Snippet {
         let text = texts.get(&place.file);
-        let source = text.map(|t| NamedSource::new(&place.file, Arc::clone(t)).with_language("yaml"));
+        let source =
+            text.map(|t| NamedSource::new(&place.file, Arc::clone(t)).with_language("yaml"));
         let label = text.map(|t| {
             let start = place.start.min(t.len());
             let len = place.end.min(t.len()).saturating_sub(start);
             LabeledSpan::new(Some(label), start, len)
         });
-        Snippet { message, source, label }
+        Snippet {
+            message,
+            source,
+            label,
+        }
     }
 }
 
@@ -68,7 +73,10 @@ impl Diagnostic for Report<'_> {
         self.main.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.main.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<_>)
+        self.main
+            .label
+            .clone()
+            .map(|l| Box::new(std::iter::once(l)) as Box<_>)
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
         if self.related.is_empty() {
@@ -98,7 +106,10 @@ impl Diagnostic for RelatedReport {
         self.0.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.0.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<_>)
+        self.0
+            .label
+            .clone()
+            .map(|l| Box::new(std::iter::once(l)) as Box<_>)
     }
 }
 
@@ -110,7 +121,14 @@ const EXCERPT_CONTEXT: usize = 30;
 fn excerpt(text: &str, place: &Place, label: &str) -> String {
     let start = floor_char(text, place.start.min(text.len()));
     let end = floor_char(text, place.end.min(text.len()).max(start));
-    let before: String = text[..start].chars().rev().take(EXCERPT_CONTEXT).collect::<Vec<_>>().into_iter().rev().collect();
+    let before: String = text[..start]
+        .chars()
+        .rev()
+        .take(EXCERPT_CONTEXT)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let after: String = text[end..].chars().take(EXCERPT_CONTEXT).collect();
     let visible = |s: &str| -> String {
         s.chars()
@@ -123,7 +141,11 @@ fn excerpt(text: &str, place: &Place, label: &str) -> String {
             .collect()
     };
     let lead = if before.len() < start { "…" } else { "" };
-    let trail = if end + after.len() < text.len() { "…" } else { "" };
+    let trail = if end + after.len() < text.len() {
+        "…"
+    } else {
+        ""
+    };
     let span = visible(&text[start..end]);
     let pad = lead.chars().count() + before.chars().count();
     let marks = span.chars().count().max(1);
@@ -178,7 +200,10 @@ pub fn render_finding(finding: &Finding, texts: &Texts, color: bool) -> String {
             _ => RelatedReport(Snippet::new(
                 texts,
                 &r.place,
-                format!("{} ({}:{}:{})", r.label, r.place.file, r.place.line, r.place.column),
+                format!(
+                    "{} ({}:{}:{})",
+                    r.label, r.place.file, r.place.line, r.place.column
+                ),
                 r.label.clone(),
             )),
         })
@@ -198,7 +223,10 @@ pub fn render_finding(finding: &Finding, texts: &Texts, color: bool) -> String {
         .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}: {}:{}:{}: {}\n", finding.code, place.file, place.line, place.column, finding.message);
+        out = format!(
+            "{}: {}:{}:{}: {}\n",
+            finding.code, place.file, place.line, place.column, finding.message
+        );
     }
     out
 }

@@ -14,7 +14,8 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
     let exists = |path: &str| check_source_path(path).is_ok() && names.contains(&path);
     let mut findings = Vec::new();
     let mut problem = |pos, message: String, help: String| {
-        findings.push(Finding::new(Code::Metadata, place(&meta.path, pos), message).with_help(help));
+        findings
+            .push(Finding::new(Code::Metadata, place(&meta.path, pos), message).with_help(help));
     };
     for entry in &meta.entries {
         let path = entry.path.value.as_str();
@@ -23,7 +24,11 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("seeds/ holds: {}", names.join(", ")),
             };
-            problem(entry.path.pos, format!("{path} is not a source in seeds/"), help);
+            problem(
+                entry.path.pos,
+                format!("{path} is not a source in seeds/"),
+                help,
+            );
         }
         for (key, value) in &entry.fields {
             let v = value.value.as_str();

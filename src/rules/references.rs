@@ -23,7 +23,13 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
     }
     for file in &ws.files {
         for annotation in &file.annotations {
-            check_links(ws.vocabulary.as_ref(), &index, file, annotation, &mut findings);
+            check_links(
+                ws.vocabulary.as_ref(),
+                &index,
+                file,
+                annotation,
+                &mut findings,
+            );
         }
     }
     findings
@@ -101,7 +107,11 @@ fn check_kind(
                 format!("kind `{kind_name}` is not declared in {}", vocabulary.path),
             )
             .with_id(id)
-            .with_help(format!("{hint}declared kinds: {}; or add `{kind_name}` under `kinds:` in {}", kinds.join(", "), vocabulary.path)),
+            .with_help(format!(
+                "{hint}declared kinds: {}; or add `{kind_name}` under `kinds:` in {}",
+                kinds.join(", "),
+                vocabulary.path
+            )),
         );
         return;
     };
@@ -149,7 +159,10 @@ fn check_kind(
                 Finding::new(
                     Code::UnknownAttr,
                     at(file, name.pos),
-                    format!("attribute `{}` is not declared for kind `{kind_name}`", name.value),
+                    format!(
+                        "attribute `{}` is not declared for kind `{kind_name}`",
+                        name.value
+                    ),
                 )
                 .with_id(id)
                 .with_help(help),
@@ -169,30 +182,48 @@ fn check_kind(
                         format!("attribute `{}` of `{id}`: {problem}", name.value),
                     )
                     .with_id(id)
-                    .with_help(format!("see `{}` under kind `{kind_name}` in {}", name.value, vocabulary.path)),
+                    .with_help(format!(
+                        "see `{}` under kind `{kind_name}` in {}",
+                        name.value, vocabulary.path
+                    )),
                 );
             }
         }
     }
 }
 
-fn attr_value_problem(ty: Option<AttrType>, values: Option<&[Node]>, item: &Node) -> Option<String> {
+fn attr_value_problem(
+    ty: Option<AttrType>,
+    values: Option<&[Node]>,
+    item: &Node,
+) -> Option<String> {
     if let Some(ty) = ty {
-        let ok = match (&item.value, ty) {
-            (Value::Str(_), AttrType::String) => true,
-            (Value::Int(_) | Value::BigUint(_), AttrType::Integer | AttrType::Number) => true,
-            (Value::Float(_), AttrType::Number) => true,
-            (Value::Bool(_), AttrType::Boolean) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (&item.value, ty),
+            (Value::Str(_), AttrType::String)
+                | (
+                    Value::Int(_) | Value::BigUint(_),
+                    AttrType::Integer | AttrType::Number
+                )
+                | (Value::Float(_), AttrType::Number)
+                | (Value::Bool(_), AttrType::Boolean)
+        );
         if !ok {
-            return Some(format!("expected a {}, found {}", ty.as_str(), item.type_name()));
+            return Some(format!(
+                "expected a {}, found {}",
+                ty.as_str(),
+                item.type_name()
+            ));
         }
     }
     if let Some(values) = values {
         if !values.iter().any(|v| v.value == item.value) {
-            let allowed: Vec<String> = values.iter().map(|v| scalar_text(v)).collect();
-            return Some(format!("{} is not one of the allowed values: {}", scalar_text(item), allowed.join(", ")));
+            let allowed: Vec<String> = values.iter().map(scalar_text).collect();
+            return Some(format!(
+                "{} is not one of the allowed values: {}",
+                scalar_text(item),
+                allowed.join(", ")
+            ));
         }
     }
     None
@@ -201,7 +232,12 @@ fn attr_value_problem(ty: Option<AttrType>, values: Option<&[Node]>, item: &Node
 fn scalar_text(node: &Node) -> String {
     match &node.value {
         Value::Str(s) => s.clone(),
-        other => Node { value: other.clone(), pos: node.pos }.to_json().to_string(),
+        other => Node {
+            value: other.clone(),
+            pos: node.pos,
+        }
+        .to_json()
+        .to_string(),
     }
 }
 
@@ -218,7 +254,8 @@ fn check_links(
             Some(vocabulary) => match vocabulary.relations.get(&link.rel.value) {
                 Some(relation) => Some(relation),
                 None => {
-                    let names: Vec<&str> = vocabulary.relations.keys().map(String::as_str).collect();
+                    let names: Vec<&str> =
+                        vocabulary.relations.keys().map(String::as_str).collect();
                     let hint = did_you_mean(&link.rel.value, &names)
                         .map(|r| format!("did you mean `{r}`? "))
                         .unwrap_or_default();
@@ -226,7 +263,10 @@ fn check_links(
                         Finding::new(
                             Code::UnknownRel,
                             at(file, link.rel.pos),
-                            format!("relation `{}` is not declared in {}", link.rel.value, vocabulary.path),
+                            format!(
+                                "relation `{}` is not declared in {}",
+                                link.rel.value, vocabulary.path
+                            ),
                         )
                         .with_id(id)
                         .with_help(format!("{hint}declared relations: {}", names.join(", "))),
@@ -245,22 +285,33 @@ fn check_links(
                 Finding::new(
                     Code::DanglingLink,
                     at(file, link.target.pos),
-                    format!("link target `{}` does not exist in any annotation file", link.target.value),
+                    format!(
+                        "link target `{}` does not exist in any annotation file",
+                        link.target.value
+                    ),
                 )
                 .with_id(id)
-                .with_help(format!("{hint}a target is the `id` of an annotation anywhere in the workspace")),
+                .with_help(format!(
+                    "{hint}a target is the `id` of an annotation anywhere in the workspace"
+                )),
             );
             continue;
         };
         let Some(relation) = relation else { continue };
-        let from_ok = relation.from.iter().any(|k| k.value == annotation.kind.value);
+        let from_ok = relation
+            .from
+            .iter()
+            .any(|k| k.value == annotation.kind.value);
         let to_ok = relation.to.iter().any(|k| k.value == target.kind.value);
         let reverse_ok = relation.symmetric
             && relation.from.iter().any(|k| k.value == target.kind.value)
             && relation.to.iter().any(|k| k.value == annotation.kind.value);
-        if !(from_ok && to_ok) && !reverse_ok {
+        if !(reverse_ok || from_ok && to_ok) {
             let kinds = |list: &[crate::model::At<String>]| {
-                list.iter().map(|k| k.value.as_str()).collect::<Vec<_>>().join(", ")
+                list.iter()
+                    .map(|k| k.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let message = if !from_ok {
                 format!(

@@ -47,9 +47,16 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
             Finding::new(
                 Code::Unanchored,
                 at(file, source_path.pos),
-                format!("{} has no `sha256`: the version of {} these spans were made on is not pinned", file.path, source_path.value),
+                format!(
+                    "{} has no `sha256`: the version of {} these spans were made on is not pinned",
+                    file.path, source_path.value
+                ),
             )
-            .with_help(format!("run `annot anchor {}` to pin the current version (sha256: {})", file.path, source.sha256())),
+            .with_help(format!(
+                "run `annot anchor {}` to pin the current version (sha256: {})",
+                file.path,
+                source.sha256()
+            )),
         ),
         Some(pin) if pin.value != source.sha256() => {
             findings.push(
@@ -194,7 +201,11 @@ fn check_span(
                 format!("start ({start}) must be less than end ({end})"),
             )
             .with_id(id)
-            .with_help(where_it_occurs(source, &quote.value, "set `start` and `end` to the quote's place")),
+            .with_help(where_it_occurs(
+                source,
+                &quote.value,
+                "set `start` and `end` to the quote's place",
+            )),
         );
         return;
     }
@@ -206,14 +217,20 @@ fn check_span(
                 format!("end ({end}) is beyond the end of {path}, which is {len} code points long"),
             )
             .with_id(id)
-            .with_help(where_it_occurs(source, &quote.value, "offsets count Unicode code points (not bytes) from 0")),
+            .with_help(where_it_occurs(
+                source,
+                &quote.value,
+                "offsets count Unicode code points (not bytes) from 0",
+            )),
         );
         return;
     }
     let (start, end) = (start as usize, end as usize);
     let found = source.slice(start, end).unwrap_or("");
     if found != quote.value {
-        findings.push(quote_mismatch(file, path, source, annotation, quote, start, end, found));
+        findings.push(quote_mismatch(
+            file, path, source, annotation, quote, start, end, found,
+        ));
         return;
     }
     check_context(file, path, source, annotation, start, end, findings);
@@ -267,7 +284,10 @@ fn quote_mismatch(
     let mut finding = Finding::new(Code::QuoteMismatch, at(file, quote.pos), message)
         .with_id(id)
         .with_label("the quote")
-        .with_related(source_place(path, source, start, end), format!("text at {start}..{end}"));
+        .with_related(
+            source_place(path, source, start, end),
+            format!("text at {start}..{end}"),
+        );
     let help = match occurrences.as_slice() {
         [] => match anchor::loose_occurrences(source, &quote.value).first() {
             Some(&(s, e)) => {
@@ -322,11 +342,19 @@ fn check_context(
                 Finding::new(
                     Code::ContextMismatch,
                     at(file, prefix.pos),
-                    format!("`prefix` does not match: the {} code points before {start} are {actual:?}", start - from),
+                    format!(
+                        "`prefix` does not match: the {} code points before {start} are {actual:?}",
+                        start - from
+                    ),
                 )
                 .with_id(id)
-                .with_related(source_place(path, source, from, start), "the text before the span")
-                .with_help(format!("`prefix` is the text immediately before the span; here it would be {actual:?}")),
+                .with_related(
+                    source_place(path, source, from, start),
+                    "the text before the span",
+                )
+                .with_help(format!(
+                    "`prefix` is the text immediately before the span; here it would be {actual:?}"
+                )),
             );
         }
     }
@@ -339,11 +367,19 @@ fn check_context(
                 Finding::new(
                     Code::ContextMismatch,
                     at(file, suffix.pos),
-                    format!("`suffix` does not match: the {} code points after {end} are {actual:?}", to - end),
+                    format!(
+                        "`suffix` does not match: the {} code points after {end} are {actual:?}",
+                        to - end
+                    ),
                 )
                 .with_id(id)
-                .with_related(source_place(path, source, end, to), "the text after the span")
-                .with_help(format!("`suffix` is the text immediately after the span; here it would be {actual:?}")),
+                .with_related(
+                    source_place(path, source, end, to),
+                    "the text after the span",
+                )
+                .with_help(format!(
+                    "`suffix` is the text immediately after the span; here it would be {actual:?}"
+                )),
             );
         }
     }
@@ -367,7 +403,11 @@ fn check_ambiguity(
         return;
     }
     let id = annotation.id.value.as_str();
-    let list: Vec<String> = matching.iter().take(8).map(|(s, e)| format!("{s}..{e}")).collect();
+    let list: Vec<String> = matching
+        .iter()
+        .take(8)
+        .map(|(s, e)| format!("{s}..{e}"))
+        .collect();
     let what = if prefix.is_some() || suffix.is_some() {
         "even with its prefix/suffix"
     } else {

@@ -20,7 +20,14 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
 /// Whether `.gitattributes` (at the root or in seeds/) turns off text
 /// conversion for every file under seeds/.
 pub fn eol_protected(root: &Path) -> bool {
-    let covers_root = ["*", "**", "seeds/**", "/seeds/**", "seeds/**/*", "/seeds/**/*"];
+    let covers_root = [
+        "*",
+        "**",
+        "seeds/**",
+        "/seeds/**",
+        "seeds/**/*",
+        "/seeds/**/*",
+    ];
     let covers_seeds_dir = ["*", "**", "**/*"];
     let mut protected = false;
     for (file, patterns) in [
@@ -32,7 +39,9 @@ pub fn eol_protected(root: &Path) -> bool {
         };
         for line in text.lines() {
             let mut words = line.split_whitespace();
-            let Some(pattern) = words.next() else { continue };
+            let Some(pattern) = words.next() else {
+                continue;
+            };
             if pattern.starts_with('#') || !patterns.contains(&pattern) {
                 continue;
             }
