@@ -348,7 +348,12 @@ pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
 fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<AnnotationFile> {
     if root.value == Value::Null {
         r.schema(
-            root.pos,
+            Pos {
+                line: 1,
+                column: 1,
+                start: 0,
+                end: 0,
+            },
             None,
             "the annotation file is empty".to_string(),
             "start it with `annotations:` (and `source:` for annotations of a source text)"
@@ -376,6 +381,7 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
         );
     }
     let anchored = fields.contains_key("source");
+    let complete = r.findings.is_empty();
     let mut annotations = Vec::new();
     if let Some(items) = r.list(&fields, "annotations", None) {
         annotations.reserve(items.len());
@@ -391,10 +397,12 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
         source,
         sha256,
         annotations,
+        complete,
     })
 }
 
 fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annotation> {
+    let findings_before = r.findings.len();
     let entries = r.mapping(node, "an annotation", None)?;
     // The id is read first so every later finding can name the annotation.
     let id_text = entries
@@ -482,6 +490,7 @@ fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annota
         note,
         drift,
         pos: node.pos,
+        complete: r.findings.len() == findings_before,
     })
 }
 

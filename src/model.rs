@@ -29,6 +29,10 @@ pub struct AnnotationFile {
     pub source: Option<At<String>>,
     pub sha256: Option<At<String>>,
     pub annotations: Vec<Annotation>,
+    /// Whether `source`, `sha256` and `annotations` were read without a
+    /// structural problem. Rules that judge what is missing skip
+    /// incomplete files, so one typo gives one finding.
+    pub complete: bool,
 }
 
 impl AnnotationFile {
@@ -52,6 +56,8 @@ pub struct Annotation {
     pub drift: Option<At<Drift>>,
     /// Where the annotation's mapping begins.
     pub pos: Pos,
+    /// Whether every field was read without a structural problem.
+    pub complete: bool,
 }
 
 impl Annotation {

@@ -203,18 +203,23 @@ fn find_tag(text: &str) -> Option<YamlError> {
         if let Some(tag) = tag {
             let start = span.start.byte_offset().unwrap_or(0).min(text.len());
             let (line, column) = line_column(text.as_bytes(), start);
+            let pos = token_before(
+                text,
+                Pos {
+                    line,
+                    column,
+                    start,
+                    end: start,
+                },
+                b'!',
+            );
             return Some(YamlError {
                 kind: YamlErrorKind::Unsupported,
                 message: format!(
                     "YAML tags (here `{}`) are not allowed in annotation files",
                     tag.original()
                 ),
-                pos: Pos {
-                    line,
-                    column,
-                    start,
-                    end: span.end.byte_offset().unwrap_or(start).min(text.len()),
-                },
+                pos,
             });
         }
     }
@@ -268,6 +273,10 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
                 format!("the YAML is over a parsing limit ({other:?})"),
             ),
         };
+        let pos = match breach {
+            B::Anchors { .. } => token_before(text, pos, b'&'),
+            _ => pos,
+        };
         return YamlError { kind, message, pos };
     }
     let mut message = err.to_string();
@@ -297,6 +306,49 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
         message
     };
     YamlError { kind, message, pos }
+}
+
+/// Parsers report an anchored or tagged node where its content starts; a
+/// person looks for the `&name` or `!tag` before it. Finds that token by
+/// walking back over the properties in front of the node.
+fn token_before(text: &str, pos: Pos, sigil: u8) -> Pos {
+    let bytes = text.as_bytes();
+    let mut i = pos.start.min(bytes.len());
+    let mut found = None;
+    loop {
+        while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r') {
+            i -= 1;
+        }
+        let end = i;
+        while i > 0
+            && !matches!(
+                bytes[i - 1],
+                b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','
+            )
+        {
+            i -= 1;
+        }
+        match bytes.get(i) {
+            Some(b'&') | Some(b'!') if i < end => {
+                if bytes[i] == sigil {
+                    found = Some((i, end));
+                }
+            }
+            _ => break,
+        }
+    }
+    match found {
+        Some((start, end)) => {
+            let (line, column) = line_column(bytes, start);
+            Pos {
+                line,
+                column,
+                start,
+                end,
+            }
+        }
+        None => pos,
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -530,7 +582,11 @@ mod tests {
     fn refuses_anchor_alias_tag() {
         let anchor = parse_str("a: &x 1\nb: 2\n").unwrap_err();
         assert_eq!(anchor.kind, YamlErrorKind::Unsupported);
-        assert_eq!((anchor.pos.line, anchor.pos.column), (1, 7));
+        assert_eq!(
+            (anchor.pos.line, anchor.pos.column),
+            (1, 4),
+            "at the `&x` token"
+        );
         let tag = parse_str("a: 1\nb: !!str 2\n").unwrap_err();
         assert_eq!(tag.kind, YamlErrorKind::Unsupported);
         assert_eq!(tag.pos.line, 2);

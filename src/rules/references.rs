@@ -135,7 +135,7 @@ fn check_kind(
             .with_id(id)
             .with_help("move the annotation into a file without `source` (e.g. annotations/entities.yaml)"),
         ),
-        (Anchored::Always, true) if annotation.quote.is_none() => findings.push(
+        (Anchored::Always, true) if annotation.quote.is_none() && annotation.complete => findings.push(
             Finding::new(
                 Code::KindAnchoring,
                 at(file, annotation.kind.pos),

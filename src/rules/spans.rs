@@ -43,6 +43,7 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
         None => return findings,
     };
     match &file.sha256 {
+        None if !file.complete => {}
         None => findings.push(
             Finding::new(
                 Code::Unanchored,
@@ -159,6 +160,9 @@ fn check_span(
         return;
     };
     let Some((start, end)) = annotation.span() else {
+        if !annotation.complete {
+            return;
+        }
         let occurrences = source.occurrences(&quote.value);
         let (found, help) = match occurrences.as_slice() {
             [] => (

@@ -1,0 +1,763 @@
+//! One or more fixtures for every finding code: each feeds a broken
+//! workspace to `annot validate --format json` and asserts the exact code,
+//! file, line, column and exit status.
+
+mod common;
+use common::*;
+
+const A: &str = "annotations/a.yaml";
+
+#[test]
+fn clean_workspace_passes() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
+    ws.write(
+        "annotations/entities.yaml",
+        "annotations:\n  - id: e1\n    kind: entity\n    attrs: {type: animal}\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 0, &[]);
+    assert_eq!(
+        run.json()["checked"],
+        serde_json::json!({"files": 2, "sources": 1, "annotations": 2})
+    );
+}
+
+#[test]
+fn yaml_syntax() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - id: a1\n    kind: [claim\n");
+    assert_findings(&ws.validate(), 1, &[("yaml-syntax", A, 3, 11)]);
+}
+
+#[test]
+fn yaml_syntax_for_non_utf8_annotation_file() {
+    let ws = Ws::new();
+    ws.write(A, b"annotations:\n  - id: a\xe91\n".as_slice());
+    assert_findings(&ws.validate(), 1, &[("yaml-syntax", A, 2, 10)]);
+}
+
+#[test]
+fn yaml_unsupported_anchor() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - &x {id: a1, kind: note}\n");
+    assert_findings(&ws.validate(), 1, &[("yaml-unsupported", A, 2, 5)]);
+}
+
+#[test]
+fn yaml_unsupported_alias() {
+    // An alias needs an anchor first; the anchor is what is refused.
+    let ws = Ws::new();
+    ws.write(
+        A,
+        "annotations:\n  - id: a1\n    kind: &k note\n  - id: a2\n    kind: *k\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("yaml-unsupported", A, 3, 11)]);
+}
+
+#[test]
+fn yaml_unsupported_tag() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - id: a1\n    kind: !!str note\n");
+    assert_findings(&ws.validate(), 1, &[("yaml-unsupported", A, 3, 11)]);
+}
+
+#[test]
+fn yaml_unsupported_custom_tag() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - !include other.yaml\n");
+    assert_findings(&ws.validate(), 1, &[("yaml-unsupported", A, 2, 5)]);
+}
+
+#[test]
+fn yaml_unsupported_several_documents() {
+    let ws = Ws::new();
+    ws.write(A, "annotations: []\n---\nannotations: []\n");
+    let run = ws.validate();
+    assert_eq!(run.findings()[0].0, "yaml-unsupported", "{}", run.stdout);
+    assert_eq!(run.status, 1);
+}
+
+#[test]
+fn yaml_limit_deep_nesting() {
+    let ws = Ws::new();
+    let deep = format!(
+        "annotations:\n  - id: a1\n    kind: note\n    attrs: {{x: {}1{}}}\n",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    ws.write(A, deep);
+    let run = ws.validate();
+    assert_eq!(run.findings()[0].0, "yaml-limit", "{}", run.stdout);
+    assert_eq!(run.findings()[0].2, 4);
+    assert_eq!(run.status, 1);
+}
+
+#[test]
+fn yaml_limit_alias_bomb_fails_fast() {
+    let ws = Ws::new();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..9 {
+        bomb.push_str(&format!(
+            "{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n",
+            (b'b' + i) as char,
+            (b'b' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char,
+            (b'a' + i) as char
+        ));
+    }
+    ws.write(A, bomb);
+    assert_findings(&ws.validate(), 1, &[("yaml-unsupported", A, 1, 4)]);
+}
+
+#[test]
+fn schema_unknown_field_with_hint() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    qoute: cat sat\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("schema", A, 6, 5)]);
+    let finding = &run.json()["findings"][0];
+    assert_eq!(finding["id"], "a1");
+    assert!(finding["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("did you mean `quote`?"));
+}
+
+#[test]
+fn schema_missing_required_fields() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - id: a1\n    quote: cat sat\n    start: 4\n    end: 11\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("schema", A, 4, 5)]);
+}
+
+#[test]
+fn schema_wrong_types() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: \"4\"\n    end: 11.0\n",
+    );
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("schema", A, 7, 12), ("schema", A, 8, 10)],
+    );
+}
+
+#[test]
+fn schema_negative_offset() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: -4, end: 11}\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("schema", A, 4, 50)]);
+}
+
+#[test]
+fn schema_start_without_end() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4}\n");
+    assert_findings(&ws.validate(), 1, &[("schema", A, 4, 43)]);
+}
+
+#[test]
+fn schema_sha256_without_source() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        format!("sha256: {}\nannotations: []\n", sha256(SEED.as_bytes())),
+    );
+    assert_findings(&ws.validate(), 1, &[("schema", A, 1, 1)]);
+}
+
+#[test]
+fn schema_bad_sha256() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations: []\n",
+            sha256(SEED.as_bytes()).to_uppercase()
+        ),
+    );
+    assert_findings(&ws.validate(), 1, &[("schema", A, 2, 9)]);
+}
+
+#[test]
+fn schema_quote_in_sourceless_file() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        "annotations:\n  - id: e1\n    kind: entity\n    quote: cat\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("schema", A, 4, 5)]);
+}
+
+#[test]
+fn schema_bad_id() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - id: \"-bad id\"\n    kind: note\n");
+    assert_findings(&ws.validate(), 1, &[("schema", A, 2, 9)]);
+}
+
+#[test]
+fn schema_empty_file() {
+    let ws = Ws::new();
+    ws.write(A, "# nothing yet\n");
+    assert_findings(&ws.validate(), 1, &[("schema", A, 1, 1)]);
+}
+
+#[test]
+fn schema_link_shape() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        "annotations:\n  - id: e1\n    kind: entity\n    links:\n      - {rel: about, to: e1}\n",
+    );
+    // `to` is unknown (did you mean target?) and `target` is missing.
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("schema", A, 5, 9), ("schema", A, 5, 22)],
+    );
+}
+
+#[test]
+fn duplicate_id_shows_both_places() {
+    let ws = Ws::new();
+    ws.write(
+        "annotations/b.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n",
+    );
+    ws.write(
+        "annotations/c.yaml",
+        "annotations:\n  - {id: e2, kind: entity}\n  - {id: e1, kind: entity}\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("duplicate-id", "annotations/c.yaml", 3, 10)]);
+    assert!(run.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("annotations/b.yaml:2"));
+}
+
+#[test]
+fn unknown_kind() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - {id: e1, kind: entty}\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("unknown-kind", A, 2, 20)]);
+    assert!(run.json()["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("did you mean `entity`?"));
+}
+
+#[test]
+fn unknown_rel() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, links: [{rel: abut, target: e1}]}\n");
+    ws.write(
+        "annotations/e.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("unknown-rel", A, 4, 76)]);
+}
+
+#[test]
+fn unknown_attr() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    attrs: {topik: animals}\n");
+    assert_findings(&ws.validate(), 1, &[("unknown-attr", A, 9, 13)]);
+}
+
+#[test]
+fn attr_value_not_allowed_and_wrong_type() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    attrs: {topic: cars, figure: \"12\"}\n");
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("attr-value", A, 9, 20), ("attr-value", A, 9, 34)],
+    );
+}
+
+#[test]
+fn kind_anchoring_anchored_kind_without_source() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n  - {id: c1, kind: claim}\n");
+    assert_findings(&ws.validate(), 1, &[("kind-anchoring", A, 2, 20)]);
+}
+
+#[test]
+fn kind_anchoring_unanchored_kind_in_source_file() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: e1, kind: entity}\n");
+    assert_findings(&ws.validate(), 1, &[("kind-anchoring", A, 4, 20)]);
+}
+
+#[test]
+fn kind_anchoring_claim_without_quote() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim}\n");
+    assert_findings(&ws.validate(), 1, &[("kind-anchoring", A, 4, 20)]);
+}
+
+#[test]
+fn rel_constraint() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, links: [{rel: about, target: a2}]}\n  - {id: a2, kind: claim, quote: mat, start: 19, end: 22}\n");
+    assert_findings(&ws.validate(), 1, &[("rel-constraint", A, 4, 76)]);
+}
+
+#[test]
+fn symmetric_relation_accepts_either_direction() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, links: [{rel: contradicts, target: a2}]}\n  - {id: a2, kind: claim, quote: mat, start: 19, end: 22}\n");
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn dangling_link() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    links:\n      - rel: about\n        target: e9\n");
+    assert_findings(&ws.validate(), 1, &[("dangling-link", A, 11, 17)]);
+}
+
+#[test]
+fn vocabulary_missing() {
+    let ws = Ws::new();
+    std::fs::remove_file(ws.path().join("schema/vocabulary.yaml")).unwrap();
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("vocabulary", "schema/vocabulary.yaml", 1, 1)],
+    );
+}
+
+#[test]
+fn vocabulary_relation_names_undeclared_kind() {
+    let ws = Ws::new();
+    ws.write(
+        "schema/vocabulary.yaml",
+        "kinds:\n  claim: {anchored: true}\nrelations:\n  about: {from: [claim], to: [entty]}\n",
+    );
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("vocabulary", "schema/vocabulary.yaml", 4, 31)],
+    );
+}
+
+#[test]
+fn vocabulary_structure_is_schema() {
+    let ws = Ws::new();
+    ws.write(
+        "schema/vocabulary.yaml",
+        "kinds:\n  claim: {anchored: maybe, colour: red}\n",
+    );
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[
+            ("schema", "schema/vocabulary.yaml", 2, 21),
+            ("schema", "schema/vocabulary.yaml", 2, 28),
+        ],
+    );
+}
+
+#[test]
+fn metadata_problems() {
+    let ws = Ws::new();
+    ws.write(
+        "seeds/sources.yaml",
+        "seeds/a.txt:\n  language: polish language\n  published: 2025-02-30\n  derived_from: seeds/a.txt\nseeds/b.txt:\n  publisher: X\n",
+    );
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[
+            ("metadata", "seeds/sources.yaml", 2, 13),
+            ("metadata", "seeds/sources.yaml", 3, 14),
+            ("metadata", "seeds/sources.yaml", 4, 17),
+            ("metadata", "seeds/sources.yaml", 5, 1),
+        ],
+    );
+}
+
+#[test]
+fn metadata_unknown_field_is_schema() {
+    let ws = Ws::new();
+    ws.write("seeds/sources.yaml", "seeds/a.txt:\n  publsher: X\n");
+    assert_findings(&ws.validate(), 1, &[("schema", "seeds/sources.yaml", 2, 3)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn file_outside_workspace() {
+    let ws = Ws::new();
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(outside.path(), "annotations: []\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), ws.path().join("annotations/link.yaml")).unwrap();
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("file-outside-workspace", "annotations/link.yaml", 1, 1)],
+    );
+}
+
+#[test]
+fn source_missing_with_hint() {
+    let ws = Ws::new();
+    ws.write(A, "source: seeds/b.txt\nannotations: []\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("source-missing", A, 1, 9)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "did you mean `seeds/a.txt`?"
+    );
+}
+
+#[test]
+fn source_outside_seeds_by_dot_dot() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        "source: seeds/../schema/vocabulary.yaml\nannotations: []\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("source-outside-seeds", A, 1, 9)]);
+}
+
+#[test]
+fn source_outside_seeds_absolute() {
+    let ws = Ws::new();
+    ws.write(A, "source: /etc/passwd\nannotations: []\n");
+    assert_findings(&ws.validate(), 1, &[("source-outside-seeds", A, 1, 9)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn source_outside_seeds_by_symlink() {
+    let ws = Ws::new();
+    std::os::unix::fs::symlink("/etc/hostname", ws.path().join("seeds/host.txt")).unwrap();
+    ws.write(A, "source: seeds/host.txt\nannotations: []\n");
+    assert_findings(&ws.validate(), 1, &[("source-outside-seeds", A, 1, 9)]);
+}
+
+#[test]
+fn source_not_utf8_names_the_byte() {
+    let ws = Ws::new();
+    ws.write("seeds/latin1.txt", b"caf\xe9\n".as_slice());
+    ws.write(A, "source: seeds/latin1.txt\nannotations: []\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("source-not-utf8", A, 1, 9)]);
+    assert!(run.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("byte 0xe9 at byte offset 3"));
+}
+
+#[test]
+fn span_range_start_not_before_end() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 11, end: 4}\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("span-range", A, 4, 50)]);
+}
+
+#[test]
+fn span_range_beyond_text() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 79}\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("span-range", A, 4, 58)]);
+}
+
+#[test]
+fn span_at_very_end_is_in_range() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: \" here.\\n\", start: 71, end: 78}\n",
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn quote_mismatch_says_where_the_quote_is() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: Zażółć\n    start: 38\n    end: 44\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("quote-mismatch", A, 6, 12)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "the quote occurs once, at 37..43: set `start: 37` and `end: 43`"
+    );
+}
+
+#[test]
+fn quote_mismatch_names_a_punctuation_difference() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: '\"quoted\"', start: 57, end: 65}\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("quote-mismatch", A, 4, 34)]);
+    let message = run.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("differ only in punctuation"), "{message}");
+}
+
+#[test]
+fn offsets_count_code_points_not_bytes() {
+    let ws = Ws::new();
+    // Byte offsets of "quoted" would be far larger; code points are 57..65.
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: \"“quoted”\", start: 57, end: 65}\n",
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn context_mismatch_prefix_and_suffix() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    prefix: \"A \"\n    suffix: \" in\"\n");
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[
+            ("context-mismatch", A, 9, 13),
+            ("context-mismatch", A, 10, 13),
+        ],
+    );
+}
+
+#[test]
+fn context_longer_than_the_text_before() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, prefix: \"Once, The \"}\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("context-mismatch", A, 4, 70)]);
+}
+
+#[test]
+fn unanchored_quote_without_offsets() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("unanchored", A, 4, 34)]);
+    assert!(run.json()["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("annot anchor"));
+}
+
+#[test]
+fn unanchored_file_without_pin() {
+    let ws = Ws::new();
+    ws.write(A, format!("source: {SEED_PATH}\nannotations: []\n"));
+    assert_findings(&ws.validate(), 1, &[("unanchored", A, 1, 9)]);
+}
+
+#[test]
+fn pin_mismatch_when_the_source_changed() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
+    ws.write(SEED_PATH, format!("Now: {SEED}"));
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("pin-mismatch", A, 2, 9)]);
+    assert!(run.json()["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("annot reanchor"));
+}
+
+#[test]
+fn drift_unresolved() {
+    let ws = Ws::new();
+    let old = sha256(b"old");
+    ws.annotations(
+        A,
+        &format!("  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    drift: {{status: edited, from_sha256: {old}, old_start: 1, old_end: 8, old_quote: cat sits}}\n"),
+    );
+    assert_findings(&ws.validate(), 1, &[("drift-unresolved", A, 9, 12)]);
+}
+
+#[test]
+fn ambiguous_quote_is_a_warning() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat, start: 4, end: 7}\n",
+    );
+    assert_findings(&ws.validate(), 0, &[("ambiguous-quote", A, 4, 34)]);
+    let denied = ws.run(&["validate", "--format", "json", "--deny-warnings"]);
+    assert_eq!(denied.status, 1);
+}
+
+#[test]
+fn context_resolves_ambiguity() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat, start: 28, end: 31, prefix: \"The \", suffix: \" ran\"}\n");
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn span_splits_grapheme() {
+    let ws = Ws::new();
+    // "cafe" without its combining accent (which is code point 70).
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cafe, start: 66, end: 70}\n",
+    );
+    assert_findings(&ws.validate(), 0, &[("span-splits-grapheme", A, 4, 56)]);
+}
+
+#[test]
+fn eol_unprotected() {
+    let ws = Ws::new();
+    std::fs::remove_file(ws.path().join(".gitattributes")).unwrap();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
+    assert_findings(
+        &ws.validate(),
+        0,
+        &[("eol-unprotected", ".gitattributes", 1, 1)],
+    );
+}
+
+#[test]
+fn bom_counts_as_a_character() {
+    let ws = Ws::new();
+    ws.write("seeds/bom.txt", "\u{feff}Hello");
+    ws.write(
+        A,
+        format!("source: seeds/bom.txt\nsha256: {}\nannotations:\n  - {{id: a1, kind: claim, quote: Hello, start: 1, end: 6}}\n", sha256("\u{feff}Hello".as_bytes())),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn crlf_is_not_normalised() {
+    let ws = Ws::new();
+    let text = "one\r\ntwo\r\n";
+    ws.write("seeds/crlf.txt", text);
+    ws.write(
+        A,
+        format!("source: seeds/crlf.txt\nsha256: {}\nannotations:\n  - {{id: a1, kind: claim, quote: two, start: 5, end: 8}}\n", sha256(text.as_bytes())),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn exit_2_outside_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no annot workspace found"), "{stderr}");
+    assert!(stderr.contains("annot init"), "{stderr}");
+}
+
+#[test]
+fn exit_2_on_bad_arguments() {
+    let ws = Ws::new();
+    assert_eq!(ws.run(&["validate", "--format", "xml"]).status, 2);
+    assert_eq!(ws.run(&["validate", "-C", "/nonexistent/dir"]).status, 2);
+}
+
+#[test]
+fn dash_c_names_the_workspace() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
+        .args([
+            "-C",
+            ws.path().to_str().unwrap(),
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn workspace_found_from_a_subfolder() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
+        .args(["validate", "--format", "json"])
+        .current_dir(ws.path().join("seeds"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn github_format_escapes_and_locates() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 5, end: 12}\n",
+    );
+    let run = ws.run(&["validate", "--format", "github"]);
+    assert_eq!(run.status, 1);
+    let first = run.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "::error file=annotations/a.yaml,line=4,col=34,title=annot quote-mismatch (a1)::"
+        ),
+        "{first}"
+    );
+    assert!(run.stdout.lines().last().unwrap().contains("1 error"));
+}

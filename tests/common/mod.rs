@@ -1,0 +1,142 @@
+//! Small real workspaces built in a temporary folder, and a way to run the
+//! `annot` binary on them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The default seed: two "cat"s (an ambiguous quote), Polish letters, typographic
+/// quote marks and a letter with a combining accent.
+pub const SEED: &str =
+    "The cat sat on the mat. The cat ran.\nZażółć gęślą jaźń — “quoted” cafe\u{301} here.\n";
+pub const SEED_PATH: &str = "seeds/a.txt";
+
+pub const VOCABULARY: &str = "kinds:
+  claim:
+    anchored: true
+    attrs:
+      topic: {values: [animals, places]}
+      figure: {type: number}
+  note: {anchored: any}
+  entity: {anchored: false, attrs: {type: {values: [person, animal]}}}
+relations:
+  about: {from: [claim], to: [entity]}
+  contradicts: {from: [claim], to: [claim], symmetric: true}
+";
+
+pub struct Ws {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// (code, file, line, column) of every finding, from JSON output.
+    pub fn findings(&self) -> Vec<(String, String, u64, u64)> {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn sha256(text: &[u8]) -> String {
+    annot::source::sha256_hex(text)
+}
+
+impl Ws {
+    /// A workspace with the default seed, vocabulary and .gitattributes.
+    pub fn new() -> Ws {
+        let ws = Ws::empty();
+        ws.write(SEED_PATH, SEED);
+        ws.write("schema/vocabulary.yaml", VOCABULARY);
+        ws.write(".gitattributes", "seeds/** -text\n");
+        ws
+    }
+
+    pub fn empty() -> Ws {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("annotations")).unwrap();
+        Ws { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    /// Writes an annotation file on the default seed, pinned to it.
+    pub fn annotations(&self, rel: &str, body: &str) {
+        let text = format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n{body}",
+            sha256(SEED.as_bytes())
+        );
+        self.write(rel, text);
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_annot"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn validate(&self) -> Run {
+        self.run(&["validate", "--format", "json"])
+    }
+}
+
+/// Asserts the exact findings (code, file, line, column) and exit status.
+pub fn assert_findings(run: &Run, status: i32, expected: &[(&str, &str, u64, u64)]) {
+    let got = run.findings();
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(c, f, l, col)| (c.to_string(), f.to_string(), *l, *col))
+        .collect();
+    assert_eq!(
+        got, expected,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        run.status, status,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+}
