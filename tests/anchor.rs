@@ -1,0 +1,197 @@
+//! `annot anchor` and `annot init`: what they write, what they refuse, and
+//! that nothing else in a file changes.
+
+mod common;
+use common::*;
+
+const A: &str = "annotations/a.yaml";
+
+#[test]
+fn fills_offsets_and_pin_changing_nothing_else() {
+    let ws = Ws::new();
+    let before = [
+        "# yaml-language-server: $schema=../schema/annotations.schema.json",
+        "source: seeds/a.txt   # the test seed",
+        "",
+        "annotations:",
+        "  # a comment about the first one",
+        "  - id: a1",
+        "    kind: claim",
+        "    quote: 'cat sat'    # single-quoted on purpose",
+        "    note: >",
+        "      folded note",
+        "",
+        "  - {id: a2, kind: claim, quote: \"Zażółć\"}   # flow style",
+        "",
+    ]
+    .join("\n");
+    ws.write(A, &before);
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    let pin = format!("sha256: {}", sha256(SEED.as_bytes()));
+    let expected = [
+        "# yaml-language-server: $schema=../schema/annotations.schema.json",
+        "source: seeds/a.txt   # the test seed",
+        &pin,
+        "",
+        "annotations:",
+        "  # a comment about the first one",
+        "  - id: a1",
+        "    kind: claim",
+        "    quote: 'cat sat'    # single-quoted on purpose",
+        "    start: 4",
+        "    end: 11",
+        "    note: >",
+        "      folded note",
+        "",
+        "  - {id: a2, kind: claim, quote: \"Zażółć\", start: 37, end: 43}   # flow style",
+        "",
+    ]
+    .join("\n");
+    assert_eq!(ws.read(A), expected);
+    assert!(run.stdout.contains("annotations/a.yaml: pinned sha256; filled start/end of a1, a2"), "{}", run.stdout);
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn keeps_crlf_line_endings() {
+    let ws = Ws::new();
+    let before = format!(
+        "source: seeds/a.txt\r\nsha256: {}\r\nannotations:\r\n  - id: a1\r\n    kind: claim\r\n    quote: cat sat\r\n",
+        sha256(SEED.as_bytes())
+    );
+    ws.write(A, &before);
+    assert_eq!(ws.run(&["anchor"]).status, 0);
+    assert_eq!(ws.read(A), format!("{before}    start: 4\r\n    end: 11\r\n"));
+}
+
+#[test]
+fn refuses_an_ambiguous_quote_and_names_the_candidates() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat\n");
+    let before = ws.read(A);
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("ambiguous-quote"), "{}", run.stdout);
+    assert!(run.stdout.contains("4..7 (line 1, column 5"), "{}", run.stdout);
+    assert!(run.stdout.contains("28..31 (line 1, column 29"), "{}", run.stdout);
+    assert_eq!(ws.read(A), before, "nothing written for a refused quote");
+}
+
+#[test]
+fn a_given_prefix_chooses_the_occurrence() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat\n    suffix: \" ran\"\n");
+    assert_eq!(ws.run(&["anchor"]).status, 0);
+    assert!(ws.read(A).ends_with("    quote: cat\n    start: 28\n    end: 31\n    suffix: \" ran\"\n"), "{}", ws.read(A));
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn adds_context_where_a_quote_is_not_unique() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat\n    start: 28\n    end: 31\n");
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("added prefix/suffix to a1"), "{}", run.stdout);
+    assert!(ws.read(A).ends_with("    end: 31\n    suffix: \" ran.\"\n"), "{}", ws.read(A));
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn quote_not_found_is_refused() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: dog sat\n");
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("does not occur in the source"), "{}", run.stdout);
+}
+
+#[test]
+fn refuses_files_it_cannot_read_completely() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    qoute: x\n");
+    let before = ws.read(A);
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("was not changed: fix the problems above first"), "{}", run.stdout);
+    assert_eq!(ws.read(A), before);
+}
+
+#[test]
+fn refuses_to_anchor_on_a_changed_source() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n");
+    ws.write(SEED_PATH, format!("Now: {SEED}"));
+    let before = ws.read(A);
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("pin-mismatch"), "{}", run.stdout);
+    assert_eq!(ws.read(A), before);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n");
+    let before = ws.read(A);
+    let run = ws.run(&["anchor", "--dry-run"]);
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.contains("would fill start/end of a1"), "{}", run.stdout);
+    assert_eq!(ws.read(A), before);
+}
+
+#[test]
+fn only_named_paths_are_touched() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
+    ws.annotations("annotations/sub/b.yaml", "  - {id: b1, kind: claim, quote: mat}\n");
+    let b_before = ws.read("annotations/sub/b.yaml");
+    assert_eq!(ws.run(&["anchor", "annotations/a.yaml"]).status, 0);
+    assert!(ws.read(A).contains("start: 4"));
+    assert_eq!(ws.read("annotations/sub/b.yaml"), b_before);
+    assert_eq!(ws.run(&["anchor", "annotations/sub"]).status, 0);
+    assert!(ws.read("annotations/sub/b.yaml").contains("start: 19"));
+}
+
+#[test]
+fn nothing_to_do_says_so() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n");
+    let run = ws.run(&["anchor"]);
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.starts_with("nothing to anchor"), "{}", run.stdout);
+}
+
+#[test]
+fn init_creates_a_workspace_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
+        .args(["init", "ws"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let root = dir.path().join("ws");
+    for file in ["annotations", "seeds", "schema/vocabulary.yaml", "schema/annotations.schema.json", ".gitattributes"] {
+        assert!(root.join(file).exists(), "{file}");
+    }
+    let validate = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
+        .args(["validate"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(validate.status.code(), Some(0), "{}", String::from_utf8_lossy(&validate.stdout));
+}
+
+#[test]
+fn init_never_overwrites() {
+    let ws = Ws::new();
+    ws.write("schema/vocabulary.yaml", "kinds: {mine: {anchored: any}}\n");
+    ws.write(".gitattributes", "*.png binary\n");
+    let run = ws.run(&["init", "."]);
+    assert_eq!(run.status, 0);
+    assert_eq!(ws.read("schema/vocabulary.yaml"), "kinds: {mine: {anchored: any}}\n");
+    assert_eq!(ws.read(".gitattributes"), "*.png binary\nseeds/** -text\n");
+    assert!(run.stdout.contains("kept (already there) schema/vocabulary.yaml"), "{}", run.stdout);
+}
