@@ -548,9 +548,30 @@ fn into_node(tree: Spanned<Tree>, text: &str) -> Node {
 }
 
 /// Writes `s` as a YAML double-quoted scalar that reads back as `s`.
+/// Characters YAML does not allow raw (controls, DEL, C1 controls,
+/// non-characters) and invisible ones (BOM, line and paragraph separators)
+/// are escaped.
 pub fn quoted(s: &str) -> String {
-    // A JSON string is a valid YAML double-quoted scalar with the same value.
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -605,6 +626,25 @@ mod tests {
         let text = "[".repeat(200) + &"]".repeat(200);
         let err = parse_str(&text).unwrap_err();
         assert_ne!(err.kind, YamlErrorKind::Syntax, "{err:?}");
+    }
+
+    #[test]
+    fn quoted_reads_back() {
+        for text in [
+            "plain",
+            "say \"hi\"",
+            "back\\slash",
+            "line\nbreak\ttab",
+            "\u{7f}\u{85}\u{0}",
+            "\u{feff}bom",
+            "zażółć “x”",
+        ] {
+            let node = parse_str(&format!("k: {}\n", quoted(text))).unwrap();
+            let Value::Map(entries) = node.value else {
+                panic!()
+            };
+            assert_eq!(entries[0].1.as_str(), Some(text));
+        }
     }
 
     #[test]

@@ -49,7 +49,12 @@ fn fills_offsets_and_pin_changing_nothing_else() {
     ]
     .join("\n");
     assert_eq!(ws.read(A), expected);
-    assert!(run.stdout.contains("annotations/a.yaml: pinned sha256; filled start/end of a1, a2"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("annotations/a.yaml: pinned sha256; filled start/end of a1, a2"),
+        "{}",
+        run.stdout
+    );
     assert_findings(&ws.validate(), 0, &[]);
 }
 
@@ -62,7 +67,10 @@ fn keeps_crlf_line_endings() {
     );
     ws.write(A, &before);
     assert_eq!(ws.run(&["anchor"]).status, 0);
-    assert_eq!(ws.read(A), format!("{before}    start: 4\r\n    end: 11\r\n"));
+    assert_eq!(
+        ws.read(A),
+        format!("{before}    start: 4\r\n    end: 11\r\n")
+    );
 }
 
 #[test]
@@ -73,28 +81,55 @@ fn refuses_an_ambiguous_quote_and_names_the_candidates() {
     let run = ws.run(&["anchor"]);
     assert_eq!(run.status, 1);
     assert!(run.stdout.contains("ambiguous-quote"), "{}", run.stdout);
-    assert!(run.stdout.contains("4..7 (line 1, column 5"), "{}", run.stdout);
-    assert!(run.stdout.contains("28..31 (line 1, column 29"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("4..7 (line 1, column 5"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("28..31 (line 1, column 29"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(ws.read(A), before, "nothing written for a refused quote");
 }
 
 #[test]
 fn a_given_prefix_chooses_the_occurrence() {
     let ws = Ws::new();
-    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat\n    suffix: \" ran\"\n");
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: cat\n    suffix: \" ran\"\n",
+    );
     assert_eq!(ws.run(&["anchor"]).status, 0);
-    assert!(ws.read(A).ends_with("    quote: cat\n    start: 28\n    end: 31\n    suffix: \" ran\"\n"), "{}", ws.read(A));
+    assert!(
+        ws.read(A)
+            .ends_with("    quote: cat\n    start: 28\n    end: 31\n    suffix: \" ran\"\n"),
+        "{}",
+        ws.read(A)
+    );
     assert_findings(&ws.validate(), 0, &[]);
 }
 
 #[test]
 fn adds_context_where_a_quote_is_not_unique() {
     let ws = Ws::new();
-    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat\n    start: 28\n    end: 31\n");
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: cat\n    start: 28\n    end: 31\n",
+    );
     let run = ws.run(&["anchor"]);
     assert_eq!(run.status, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("added prefix/suffix to a1"), "{}", run.stdout);
-    assert!(ws.read(A).ends_with("    end: 31\n    suffix: \" ran.\"\n"), "{}", ws.read(A));
+    assert!(
+        run.stdout.contains("added prefix/suffix to a1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        ws.read(A).ends_with("    end: 31\n    suffix: \" ran.\"\n"),
+        "{}",
+        ws.read(A)
+    );
     assert_findings(&ws.validate(), 0, &[]);
 }
 
@@ -104,17 +139,29 @@ fn quote_not_found_is_refused() {
     ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: dog sat\n");
     let run = ws.run(&["anchor"]);
     assert_eq!(run.status, 1);
-    assert!(run.stdout.contains("does not occur in the source"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("does not occur in the source"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn refuses_files_it_cannot_read_completely() {
     let ws = Ws::new();
-    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    qoute: x\n");
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: cat sat\n    qoute: x\n",
+    );
     let before = ws.read(A);
     let run = ws.run(&["anchor"]);
     assert_eq!(run.status, 1);
-    assert!(run.stdout.contains("was not changed: fix the problems above first"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("was not changed: fix the problems above first"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(ws.read(A), before);
 }
 
@@ -137,7 +184,11 @@ fn dry_run_writes_nothing() {
     let before = ws.read(A);
     let run = ws.run(&["anchor", "--dry-run"]);
     assert_eq!(run.status, 0);
-    assert!(run.stdout.contains("would fill start/end of a1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("would fill start/end of a1"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(ws.read(A), before);
 }
 
@@ -145,7 +196,10 @@ fn dry_run_writes_nothing() {
 fn only_named_paths_are_touched() {
     let ws = Ws::new();
     ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
-    ws.annotations("annotations/sub/b.yaml", "  - {id: b1, kind: claim, quote: mat}\n");
+    ws.annotations(
+        "annotations/sub/b.yaml",
+        "  - {id: b1, kind: claim, quote: mat}\n",
+    );
     let b_before = ws.read("annotations/sub/b.yaml");
     assert_eq!(ws.run(&["anchor", "annotations/a.yaml"]).status, 0);
     assert!(ws.read(A).contains("start: 4"));
@@ -157,10 +211,17 @@ fn only_named_paths_are_touched() {
 #[test]
 fn nothing_to_do_says_so() {
     let ws = Ws::new();
-    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n");
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
     let run = ws.run(&["anchor"]);
     assert_eq!(run.status, 0);
-    assert!(run.stdout.starts_with("nothing to anchor"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("nothing to anchor"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -173,7 +234,13 @@ fn init_creates_a_workspace_that_validates() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let root = dir.path().join("ws");
-    for file in ["annotations", "seeds", "schema/vocabulary.yaml", "schema/annotations.schema.json", ".gitattributes"] {
+    for file in [
+        "annotations",
+        "seeds",
+        "schema/vocabulary.yaml",
+        "schema/annotations.schema.json",
+        ".gitattributes",
+    ] {
         assert!(root.join(file).exists(), "{file}");
     }
     let validate = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
@@ -181,7 +248,12 @@ fn init_creates_a_workspace_that_validates() {
         .current_dir(&root)
         .output()
         .unwrap();
-    assert_eq!(validate.status.code(), Some(0), "{}", String::from_utf8_lossy(&validate.stdout));
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&validate.stdout)
+    );
 }
 
 #[test]
@@ -191,7 +263,15 @@ fn init_never_overwrites() {
     ws.write(".gitattributes", "*.png binary\n");
     let run = ws.run(&["init", "."]);
     assert_eq!(run.status, 0);
-    assert_eq!(ws.read("schema/vocabulary.yaml"), "kinds: {mine: {anchored: any}}\n");
+    assert_eq!(
+        ws.read("schema/vocabulary.yaml"),
+        "kinds: {mine: {anchored: any}}\n"
+    );
     assert_eq!(ws.read(".gitattributes"), "*.png binary\nseeds/** -text\n");
-    assert!(run.stdout.contains("kept (already there) schema/vocabulary.yaml"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("kept (already there) schema/vocabulary.yaml"),
+        "{}",
+        run.stdout
+    );
 }
