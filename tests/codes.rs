@@ -530,7 +530,10 @@ fn quote_mismatch_names_a_punctuation_difference() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(message.contains("differ only in punctuation"), "{message}");
+    assert!(
+        message.contains("differ only in quote marks, apostrophes or dashes"),
+        "{message}"
+    );
 }
 
 #[test]

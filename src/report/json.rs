@@ -1,30 +1,47 @@
-//! `--format json`: one object, schema `annot.validate/v1`.
+//! `--format json`: one object, schema `annot.validate/v1`, with keys in
+//! the order SPEC §5 gives them.
 
 use super::Checked;
-use crate::finding::Finding;
-use serde_json::json;
+use crate::finding::{Code, Finding, Severity};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    checked: &'a Checked,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: Code,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    id: Option<&'a str>,
+    help: Option<&'a str>,
+}
 
 pub fn render(checked: &Checked, findings: &[Finding]) -> String {
-    let findings: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            json!({
-                "code": f.code,
-                "severity": f.severity,
-                "message": f.message,
-                "file": f.place.file,
-                "line": f.place.line,
-                "column": f.place.column,
-                "id": f.id,
-                "help": f.help,
+    let report = Report {
+        schema: "annot.validate/v1",
+        checked,
+        findings: findings
+            .iter()
+            .map(|f| JsonFinding {
+                code: f.code,
+                severity: f.severity,
+                message: &f.message,
+                file: &f.place.file,
+                line: f.place.line,
+                column: f.place.column,
+                id: f.id.as_deref(),
+                help: f.help.as_deref(),
             })
-        })
-        .collect();
-    let report = json!({
-        "schema": "annot.validate/v1",
-        "checked": checked,
-        "findings": findings,
-    });
+            .collect(),
+    };
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
     out.push('\n');
     out

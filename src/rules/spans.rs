@@ -294,6 +294,7 @@ fn quote_mismatch(
         );
     let help = match occurrences.as_slice() {
         [] => match anchor::loose_occurrences(source, &quote.value).first() {
+            Some(&(s, e)) if (s, e) == (start, end) => format!("correct the quote to the source's exact text: {found:?}"),
             Some(&(s, e)) => {
                 let actual = source.slice(s, e).unwrap_or("");
                 let kind = describe_difference(&quote.value, actual).unwrap_or("quote marks, dashes or spaces");
