@@ -75,6 +75,9 @@ pub fn place(file: &str, pos: Pos) -> Place {
 struct Reader<'a> {
     file: &'a str,
     findings: Vec<Finding>,
+    /// Names suggested for misspelt keys of the mapping read last: a
+    /// missing field that was only misspelt is not reported twice.
+    suggested: Vec<&'static str>,
 }
 
 type Fields<'n> = BTreeMap<&'n str, (&'n Key, &'n Node)>;
@@ -84,6 +87,7 @@ impl<'a> Reader<'a> {
         Reader {
             file,
             findings: Vec::new(),
+            suggested: Vec::new(),
         }
     }
 
@@ -124,20 +128,24 @@ impl<'a> Reader<'a> {
     fn fields<'n>(
         &mut self,
         entries: &'n [(Key, Node)],
-        allowed: &[&str],
+        allowed: &[&'static str],
         what: &str,
         id: Option<&str>,
     ) -> Fields<'n> {
         let mut fields = BTreeMap::new();
+        self.suggested.clear();
         for (key, node) in entries {
             if allowed.contains(&key.name.as_str()) {
                 fields.insert(key.name.as_str(), (key, node));
             } else {
                 let help = match did_you_mean(&key.name, allowed) {
-                    Some(best) => format!(
-                        "did you mean `{best}`? {what} allows: {}",
-                        allowed.join(", ")
-                    ),
+                    Some(best) => {
+                        self.suggested.push(best);
+                        format!(
+                            "did you mean `{best}`? {what} allows: {}",
+                            allowed.join(", ")
+                        )
+                    }
                     None => format!("{what} allows: {}", allowed.join(", ")),
                 };
                 self.schema(
@@ -152,7 +160,7 @@ impl<'a> Reader<'a> {
     }
 
     fn require(&mut self, fields: &Fields, name: &str, at: Pos, what: &str, id: Option<&str>) {
-        if !fields.contains_key(name) {
+        if !fields.contains_key(name) && !self.suggested.contains(&name) {
             self.schema(
                 at,
                 id,

@@ -132,7 +132,10 @@ pub fn read_source(root: &Path, path: &str) -> Result<SourceText, SourceProblem>
         .join(SEEDS_DIR)
         .canonicalize()
         .map_err(|err| SourceProblem::Unreadable(err.to_string()))?;
-    if !resolved.starts_with(&seeds) {
+    let root_resolved = root
+        .canonicalize()
+        .map_err(|err| SourceProblem::Unreadable(err.to_string()))?;
+    if !resolved.starts_with(&seeds) || !resolved.starts_with(&root_resolved) {
         return Err(SourceProblem::OutsideSeeds(format!(
             "leads outside seeds/ (through a symbolic link to {})",
             resolved.display()
@@ -166,16 +169,29 @@ pub fn read_source(root: &Path, path: &str) -> Result<SourceText, SourceProblem>
 /// Every file under `seeds/`, as workspace-relative paths (for hints).
 pub fn list_seeds(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    walk(root, &root.join(SEEDS_DIR), &mut |rel, _| {
-        out.push(rel);
+    walk(root, &root.join(SEEDS_DIR), &mut |rel, kind| {
+        if kind != Entry::Other {
+            out.push(rel);
+        }
     });
     out.sort();
     out
 }
 
-/// Calls `visit(relative path, is_symlink)` for each file below `dir`,
+/// What a directory entry is, following a symlink only to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    File,
+    /// A symlink to a regular file.
+    LinkedFile,
+    /// Anything else that is not a folder: a FIFO, a device, a socket, a
+    /// symlink to a folder or to nothing. Never read.
+    Other,
+}
+
+/// Calls `visit(relative path, entry)` for each non-folder below `dir`,
 /// without following symlinked folders.
-fn walk(root: &Path, dir: &Path, visit: &mut dyn FnMut(String, bool)) {
+fn walk(root: &Path, dir: &Path, visit: &mut dyn FnMut(String, Entry)) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -188,8 +204,17 @@ fn walk(root: &Path, dir: &Path, visit: &mut dyn FnMut(String, bool)) {
         let path = entry.path();
         if file_type.is_dir() {
             walk(root, &path, visit);
-        } else if let Some(rel) = relative(root, &path) {
-            visit(rel, file_type.is_symlink());
+            continue;
+        }
+        let kind = if file_type.is_file() {
+            Entry::File
+        } else if file_type.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            Entry::LinkedFile
+        } else {
+            Entry::Other
+        };
+        if let Some(rel) = relative(root, &path) {
+            visit(rel, kind);
         }
     }
 }
@@ -216,29 +241,42 @@ pub fn is_annotation_file(path: &str) -> bool {
 pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
     let mut files = Vec::new();
     let mut findings = Vec::new();
-    walk(root, &root.join(ANNOTATIONS_DIR), &mut |rel, is_symlink| {
+    let outside = |rel: &str, what: &str| {
+        Finding::new(
+            Code::FileOutsideWorkspace,
+            file_place(rel),
+            format!("{rel} {what}; it was not read"),
+        )
+        .with_help("keep annotation files inside the workspace as regular files; replace the link with the file itself")
+    };
+    let dir = root.join(ANNOTATIONS_DIR);
+    let inside_root = |path: &Path| {
+        path.canonicalize()
+            .is_ok_and(|target| target.starts_with(root))
+    };
+    if !inside_root(&dir) {
+        findings.push(outside(
+            ANNOTATIONS_DIR,
+            "is a symbolic link that leads outside the workspace",
+        ));
+        return (files, findings);
+    }
+    walk(root, &dir, &mut |rel, kind| {
         if !is_annotation_file(&rel) {
             return;
         }
-        if is_symlink {
-            let inside = root
-                .join(&rel)
-                .canonicalize()
-                .map(|target| target.starts_with(root))
-                .unwrap_or(false);
-            if !inside {
-                findings.push(
-                    Finding::new(
-                        Code::FileOutsideWorkspace,
-                        file_place(&rel),
-                        format!("{rel} is a symbolic link that leads outside the workspace (or nowhere); it was not read"),
-                    )
-                    .with_help("keep annotation files inside the workspace; replace the link with the file itself"),
-                );
-                return;
-            }
+        match kind {
+            Entry::File => files.push(rel),
+            Entry::LinkedFile if inside_root(&root.join(&rel)) => files.push(rel),
+            Entry::LinkedFile => findings.push(outside(
+                &rel,
+                "is a symbolic link that leads outside the workspace",
+            )),
+            Entry::Other => findings.push(outside(
+                &rel,
+                "is not a regular file (a folder link, a pipe, a device, or a link to nothing)",
+            )),
         }
-        files.push(rel);
     });
     (files, findings)
 }
@@ -276,10 +314,27 @@ impl Workspace {
         let loaded: Vec<_> = paths
             .par_iter()
             .map(|rel| -> Result<_, WorkspaceError> {
-                let bytes = fs::read(root.join(rel)).map_err(|source| WorkspaceError::Io {
+                let io = |source| WorkspaceError::Io {
                     path: rel.clone(),
                     source,
-                })?;
+                };
+                let size = fs::metadata(root.join(rel)).map_err(io)?.len();
+                if size > crate::yaml::MAX_FILE_BYTES as u64 {
+                    let loaded = load::Loaded {
+                        value: None,
+                        findings: vec![Finding::new(
+                            Code::YamlLimit,
+                            file_place(rel),
+                            format!(
+                                "{rel} is {size} bytes; annotation files are limited to {} bytes",
+                                crate::yaml::MAX_FILE_BYTES
+                            ),
+                        )
+                        .with_help("split the file into smaller ones")],
+                    };
+                    return Ok((rel.clone(), Arc::from(""), loaded));
+                }
+                let bytes = fs::read(root.join(rel)).map_err(io)?;
                 let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
                 Ok((rel.clone(), text, load::annotation_file(rel, &bytes)))
             })

@@ -764,3 +764,135 @@ fn github_format_escapes_and_locates() {
     );
     assert!(run.stdout.lines().last().unwrap().contains("1 error"));
 }
+
+#[cfg(unix)]
+#[test]
+fn seeds_folder_linked_outside_is_refused() {
+    let ws = Ws::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    std::fs::remove_dir_all(ws.path().join("seeds")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), ws.path().join("seeds")).unwrap();
+    ws.write(A, "source: seeds/secret.txt\nannotations: []\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("source-outside-seeds", A, 1, 9)]);
+    assert!(!run.stdout.contains("\"secret\""), "{}", run.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn annotations_folder_linked_outside_is_not_read() {
+    let ws = Ws::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.yaml"), "password: hunter2: [\n").unwrap();
+    std::fs::remove_dir_all(ws.path().join("annotations")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), ws.path().join("annotations")).unwrap();
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("file-outside-workspace", "annotations", 1, 1)]);
+    assert!(!run.stdout.contains("hunter2"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_named_like_an_annotation_file_is_not_read() {
+    let ws = Ws::new();
+    let fifo = ws.path().join("annotations/pipe.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("file-outside-workspace", "annotations/pipe.yaml", 1, 1)],
+    );
+}
+
+#[test]
+fn oversized_annotation_file_is_not_read() {
+    let ws = Ws::new();
+    let file = std::fs::File::create(ws.path().join(A)).unwrap();
+    file.set_len(65 * 1024 * 1024).unwrap();
+    assert_findings(&ws.validate(), 1, &[("yaml-limit", A, 1, 1)]);
+}
+
+#[test]
+fn a_misspelt_required_field_is_one_finding() {
+    let ws = Ws::new();
+    ws.write(A, "annotation: []\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("schema", A, 1, 1)]);
+    assert!(run.json()["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("did you mean `annotations`?"));
+}
+
+#[test]
+fn duplicate_mapping_key() {
+    let ws = Ws::new();
+    ws.write(
+        A,
+        "annotations:\n  - id: a1\n    kind: note\n    kind: claim\n",
+    );
+    assert_findings(&ws.validate(), 1, &[("yaml-syntax", A, 4, 5)]);
+}
+
+#[test]
+fn byte_order_mark_in_an_annotation_file_is_fine() {
+    let ws = Ws::new();
+    ws.write(A, "\u{feff}annotations:\n  - {id: n1, kind: note}\n");
+    assert_findings(&ws.validate(), 0, &[]);
+}
+
+#[test]
+fn huge_and_fractional_offsets_are_schema_errors() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 99999999999999999999999\n    end: 1e3\n");
+    assert_findings(
+        &ws.validate(),
+        1,
+        &[("schema", A, 7, 12), ("schema", A, 8, 10)],
+    );
+}
+
+#[test]
+fn top_level_list_is_a_schema_error() {
+    let ws = Ws::new();
+    ws.write(A, "- id: a1\n  kind: note\n");
+    assert_findings(&ws.validate(), 1, &[("schema", A, 1, 1)]);
+}
+
+#[test]
+fn tab_indentation_is_a_syntax_error() {
+    let ws = Ws::new();
+    ws.write(A, "annotations:\n\t- id: a1\n");
+    let run = ws.validate();
+    assert_eq!(run.findings()[0].0, "yaml-syntax", "{}", run.stdout);
+    assert_eq!(run.findings()[0].2, 2);
+}
+
+#[test]
+fn null_and_number_quotes_say_what_was_found() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: ~}\n  - {id: a2, kind: claim, quote: 2024}\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("schema", A, 4, 34), ("schema", A, 5, 34)]);
+    let messages: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`quote` must be a string, found nothing (null)",
+            "`quote` must be a string, found an integer"
+        ]
+    );
+}
