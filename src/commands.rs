@@ -144,8 +144,10 @@ pub fn resolve_paths(root: &Path, paths: &[PathBuf]) -> Result<Vec<String>, Work
                 format!("{rel}/")
             };
             out.extend(all.into_iter().filter(|f| f.starts_with(&prefix)));
-        } else {
+        } else if rel.starts_with("annotations/") && workspace::is_annotation_file(&rel) {
             out.push(rel);
+        } else {
+            return Err(WorkspaceError::NotAnnotationFile { path: rel });
         }
     }
     out.sort();

@@ -36,7 +36,13 @@ pub enum WorkspaceError {
         help("run `annot init {dir}` to create one, or point `-C` at the folder that holds `annotations/`")
     )]
     NotAWorkspace { dir: String },
-    #[error("cannot read {path}: {source}")]
+    #[error("{path} is not an annotation file")]
+    #[diagnostic(
+        code(annot::not_an_annotation_file),
+        help("annotation files are the *.yaml and *.yml files under annotations/")
+    )]
+    NotAnnotationFile { path: String },
+    #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {
         path: String,

@@ -275,3 +275,22 @@ fn init_never_overwrites() {
         run.stdout
     );
 }
+
+#[test]
+fn refuses_paths_that_are_not_annotation_files() {
+    let ws = Ws::new();
+    let run = ws.run(&["anchor", SEED_PATH]);
+    assert_eq!(run.status, 2);
+    assert!(
+        run.stderr.contains("seeds/a.txt is not an annotation file"),
+        "{}",
+        run.stderr
+    );
+    let missing = ws.run(&["anchor", "annotations/none.yaml"]);
+    assert_eq!(missing.status, 2);
+    assert!(
+        missing.stderr.contains("cannot read annotations/none.yaml"),
+        "{}",
+        missing.stderr
+    );
+}
