@@ -8,7 +8,7 @@ use crate::load::{self, place};
 use crate::report::{Checked, Texts};
 use crate::rules;
 use crate::source::SourceText;
-use crate::workspace::{self, read_source, SourceProblem, Workspace, WorkspaceError};
+use crate::workspace::{self, read_source, SourceProblem, Tree, Workspace, WorkspaceError};
 use crate::yaml::{self, Key, Node, Value};
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,10 +20,18 @@ pub struct Validation {
     pub checked: Checked,
     pub findings: Vec<Finding>,
     pub texts: Texts,
+    /// Checks that were skipped, and why.
+    pub notices: Vec<String>,
 }
 
-pub fn validate(root: &Path) -> Result<Validation, WorkspaceError> {
-    let ws = Workspace::load(root)?;
+/// `annot validate`: the working tree, or with `staged` the git index.
+pub fn validate(root: &Path, staged: bool) -> Result<Validation, WorkspaceError> {
+    let tree = if staged {
+        Tree::index(root)?
+    } else {
+        Tree::WorkTree
+    };
+    let ws = Workspace::load(root, &tree)?;
     let findings = rules::check(&ws);
     let checked = Checked {
         files: ws.file_count,
@@ -40,6 +48,7 @@ pub fn validate(root: &Path) -> Result<Validation, WorkspaceError> {
         checked,
         findings,
         texts,
+        notices: ws.notices,
     })
 }
 
@@ -540,8 +549,11 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
     let attributes = dir.join(".gitattributes");
     match fs::read(&attributes) {
         Ok(existing) => {
-            let root = dir.to_path_buf();
-            if crate::rules::eol_protected(&root) {
+            let seeds_attributes = fs::read_to_string(dir.join("seeds/.gitattributes")).ok();
+            if workspace::eol_protected_by(
+                Some(&String::from_utf8_lossy(&existing)),
+                seeds_attributes.as_deref(),
+            ) {
                 actions.push((".gitattributes".to_string(), InitAction::Kept));
             } else {
                 let mut new = existing.clone();

@@ -11,6 +11,7 @@ pub mod anchor;
 pub mod commands;
 pub mod edit;
 pub mod finding;
+pub mod history;
 pub mod load;
 pub mod model;
 pub mod report;

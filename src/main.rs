@@ -34,6 +34,10 @@ enum Command {
         /// Exit with status 1 on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Check what is staged (the git index) instead of the working
+        /// tree: what a pre-commit hook must check.
+        #[arg(long)]
+        staged: bool,
     },
     /// Fill in missing `start`/`end` from `quote` (and `sha256` of a new
     /// file); add `prefix`/`suffix` where a quote is not unique.
@@ -95,19 +99,24 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Validate {
             format,
             deny_warnings,
+            staged,
         } => {
             let root = root(cli.directory.as_deref())?;
-            let validation = commands::validate(&root)?;
+            let validation = commands::validate(&root, staged)?;
             let findings = &validation.findings;
+            let notices = &validation.notices;
             let output = match format {
                 Format::Human => {
                     let mut out = human::render(findings, &validation.texts, color_wanted());
+                    for notice in notices {
+                        out.push_str(&format!("note: {notice}\n"));
+                    }
                     out.push_str(&report::summary_line(&validation.checked, findings));
                     out.push('\n');
                     out
                 }
-                Format::Json => json::render(&validation.checked, findings),
-                Format::Github => github::render(&validation.checked, findings),
+                Format::Json => json::render(&validation.checked, findings, notices),
+                Format::Github => github::render(&validation.checked, findings, notices),
             };
             print(&output);
             let failing = findings.iter().any(|f| {

@@ -4,6 +4,7 @@
 //! happens here too, in parallel where the files are independent.
 
 use crate::finding::{Code, Finding, Place};
+use crate::history::{EntryKind, Git, HistoryError, IndexEntry};
 use crate::load::{self, place};
 use crate::model::{AnnotationFile, SourcesMeta, Vocabulary};
 use crate::source::{NotUtf8, SourceText};
@@ -42,6 +43,9 @@ pub enum WorkspaceError {
         help("annotation files are the *.yaml and *.yml files under annotations/")
     )]
     NotAnnotationFile { path: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    History(#[from] HistoryError),
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {
@@ -298,49 +302,293 @@ pub fn file_place(file: &str) -> Place {
     }
 }
 
+/// Where files are read from: the working tree, or the git index (what
+/// `git commit` is about to record).
+pub enum Tree {
+    WorkTree,
+    Index {
+        git: Arc<Git>,
+        entries: BTreeMap<String, IndexEntry>,
+    },
+}
+
+impl Tree {
+    /// The index of the repository holding `root`.
+    pub fn index(root: &Path) -> Result<Tree, WorkspaceError> {
+        let git = Git::open(root)?
+            .ok_or_else(|| HistoryError::NoRepository(root.display().to_string()))?;
+        let entries = git.index_entries()?;
+        Ok(Tree::Index {
+            git: Arc::new(git),
+            entries,
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Tree::WorkTree => "worktree",
+            Tree::Index { .. } => "index",
+        }
+    }
+
+    /// Follows an index symlink lexically; `None` when it leaves the
+    /// workspace or leads to nothing readable.
+    fn resolve_in_index<'e>(
+        entries: &'e BTreeMap<String, IndexEntry>,
+        git: &Git,
+        rel: &str,
+    ) -> Result<Option<(String, &'e IndexEntry)>, WorkspaceError> {
+        let mut current = rel.to_string();
+        for _ in 0..8 {
+            let Some(entry) = entries.get(&current) else {
+                return Ok(None);
+            };
+            match entry.kind {
+                EntryKind::File => return Ok(Some((current, entry))),
+                EntryKind::Other => return Ok(None),
+                EntryKind::Symlink => {
+                    let target = String::from_utf8_lossy(&git.read_blob(entry.oid)?).into_owned();
+                    match join_lexically(&current, &target) {
+                        Some(next) => current = next,
+                        None => return Ok(None),
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads a workspace file; `None` when it does not exist.
+    pub fn read(&self, root: &Path, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
+        match self {
+            Tree::WorkTree => match fs::read(root.join(rel)) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(WorkspaceError::Io {
+                    path: rel.to_string(),
+                    source,
+                }),
+            },
+            Tree::Index { git, entries } => match Tree::resolve_in_index(entries, git, rel)? {
+                Some((_, entry)) => Ok(Some(git.read_blob(entry.oid)?)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// The annotation files, sorted, with findings for those that cannot
+    /// be read safely.
+    pub fn list_annotation_files(
+        &self,
+        root: &Path,
+    ) -> Result<(Vec<String>, Vec<Finding>), WorkspaceError> {
+        match self {
+            Tree::WorkTree => Ok(list_annotation_files(root)),
+            Tree::Index { git, entries } => {
+                let mut files = Vec::new();
+                let mut findings = Vec::new();
+                for (rel, entry) in entries.range(format!("{ANNOTATIONS_DIR}/")..) {
+                    if !rel.starts_with("annotations/") {
+                        break;
+                    }
+                    if !is_annotation_file(rel) {
+                        continue;
+                    }
+                    let readable = entry.kind == EntryKind::File
+                        || Tree::resolve_in_index(entries, git, rel)?.is_some();
+                    if readable {
+                        files.push(rel.clone());
+                    } else {
+                        findings.push(
+                            Finding::new(
+                                Code::FileOutsideWorkspace,
+                                file_place(rel),
+                                format!("{rel} is staged as a link that leads outside the workspace (or to nothing), or as a submodule; it was not read"),
+                            )
+                            .with_help("stage annotation files as regular files"),
+                        );
+                    }
+                }
+                Ok((files, findings))
+            }
+        }
+    }
+
+    /// Every file under `seeds/`, sorted.
+    pub fn list_seeds(&self, root: &Path) -> Vec<String> {
+        match self {
+            Tree::WorkTree => list_seeds(root),
+            Tree::Index { entries, .. } => entries
+                .range(format!("{SEEDS_DIR}/")..)
+                .take_while(|(rel, _)| rel.starts_with("seeds/"))
+                .filter(|(_, e)| e.kind != EntryKind::Other)
+                .map(|(rel, _)| rel.clone())
+                .collect(),
+        }
+    }
+
+    /// Reads a source, refusing paths and links that leave `seeds/`.
+    pub fn read_source(&self, root: &Path, path: &str) -> Result<SourceText, SourceProblem> {
+        match self {
+            Tree::WorkTree => read_source(root, path),
+            Tree::Index { git, entries } => {
+                check_source_path(path)?;
+                let resolved = Tree::resolve_in_index(entries, git, path)
+                    .map_err(|err| SourceProblem::Unreadable(err.to_string()))?;
+                match resolved {
+                    Some((target, _)) if !target.starts_with("seeds/") => {
+                        Err(SourceProblem::OutsideSeeds(format!(
+                            "is staged as a link that leads outside seeds/ (to {target})"
+                        )))
+                    }
+                    Some((_, entry)) => {
+                        let bytes = git
+                            .read_blob(entry.oid)
+                            .map_err(|err| SourceProblem::Unreadable(err.to_string()))?;
+                        SourceText::from_bytes(bytes).map_err(SourceProblem::NotUtf8)
+                    }
+                    None if entries.contains_key(path) => Err(SourceProblem::OutsideSeeds(
+                        "is staged as a link that leads outside the workspace, or as a submodule"
+                            .to_string(),
+                    )),
+                    None => Err(SourceProblem::Missing(
+                        "is not in the index (is it staged? `git add` it)".to_string(),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Whether `.gitattributes` keeps git from rewriting line endings in
+    /// `seeds/`.
+    pub fn eol_protected(&self, root: &Path) -> Result<bool, WorkspaceError> {
+        let at_root = self.read(root, ".gitattributes")?;
+        let in_seeds = self.read(root, "seeds/.gitattributes")?;
+        let text = |bytes: &Option<Vec<u8>>| {
+            bytes
+                .as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        Ok(eol_protected_by(
+            text(&at_root).as_deref(),
+            text(&in_seeds).as_deref(),
+        ))
+    }
+}
+
+/// Joins a symlink's target to the folder of the link, resolving `.` and
+/// `..` without touching the file system; `None` for absolute targets or
+/// targets above the workspace root.
+fn join_lexically(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') || target.contains('\\') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Whether the texts of `.gitattributes` (at the root and in `seeds/`) turn
+/// off text conversion for every file under `seeds/`.
+pub fn eol_protected_by(at_root: Option<&str>, in_seeds: Option<&str>) -> bool {
+    let covers_root = [
+        "*",
+        "**",
+        "seeds/**",
+        "/seeds/**",
+        "seeds/**/*",
+        "/seeds/**/*",
+    ];
+    let covers_seeds_dir = ["*", "**", "**/*"];
+    let mut protected = false;
+    for (text, patterns) in [
+        (at_root, &covers_root[..]),
+        (in_seeds, &covers_seeds_dir[..]),
+    ] {
+        let Some(text) = text else { continue };
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let Some(pattern) = words.next() else {
+                continue;
+            };
+            if pattern.starts_with('#') || !patterns.contains(&pattern) {
+                continue;
+            }
+            for attr in words {
+                match attr {
+                    "-text" | "binary" => protected = true,
+                    "text" | "text=auto" | "!text" => protected = false,
+                    _ => {}
+                }
+            }
+        }
+    }
+    protected
+}
+
+/// What is known of a pin that differs from its source's current text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinStatus {
+    /// That version exists: in the index, the working tree or history.
+    Known(String),
+    /// No version with that sha256 exists anywhere git can see.
+    Unknown,
+    /// History could not be searched (no repository, a shallow clone).
+    Unchecked,
+}
+
 /// Everything `validate` looks at, loaded once.
 pub struct Workspace {
     pub root: PathBuf,
+    /// Where the files were read from: "worktree" or "index".
+    pub tree: &'static str,
     pub files: Vec<AnnotationFile>,
     pub vocabulary: Option<Vocabulary>,
     pub sources_meta: Option<SourcesMeta>,
     /// Each source path named by some annotation file, read once.
     pub sources: BTreeMap<String, Result<Arc<SourceText>, SourceProblem>>,
+    /// Every file under seeds/, for hints.
+    pub seeds: Vec<String>,
+    pub eol_protected: bool,
+    /// What is known of each pin that differs from its source, by sha256.
+    pub pins: BTreeMap<String, PinStatus>,
     /// Texts of the YAML files read, for snippets in reports.
     pub yaml_texts: BTreeMap<String, Arc<str>>,
     /// Number of annotation files found (including unreadable ones).
     pub file_count: usize,
     /// Findings from loading: YAML and structure.
     pub findings: Vec<Finding>,
+    /// Things the user should know that are not findings (skipped checks).
+    pub notices: Vec<String>,
 }
 
 impl Workspace {
-    pub fn load(root: &Path) -> Result<Workspace, WorkspaceError> {
-        let (paths, mut findings) = list_annotation_files(root);
+    pub fn load(root: &Path, tree: &Tree) -> Result<Workspace, WorkspaceError> {
+        let (paths, mut findings) = tree.list_annotation_files(root)?;
         let loaded: Vec<_> = paths
             .par_iter()
             .map(|rel| -> Result<_, WorkspaceError> {
-                let io = |source| WorkspaceError::Io {
-                    path: rel.clone(),
-                    source,
-                };
-                let size = fs::metadata(root.join(rel)).map_err(io)?.len();
-                if size > crate::yaml::MAX_FILE_BYTES as u64 {
-                    let loaded = load::Loaded {
-                        value: None,
-                        findings: vec![Finding::new(
-                            Code::YamlLimit,
-                            file_place(rel),
-                            format!(
-                                "{rel} is {size} bytes; annotation files are limited to {} bytes",
-                                crate::yaml::MAX_FILE_BYTES
-                            ),
-                        )
-                        .with_help("split the file into smaller ones")],
-                    };
-                    return Ok((rel.clone(), Arc::from(""), loaded));
+                if let Tree::WorkTree = tree {
+                    let size = fs::metadata(root.join(rel))
+                        .map_err(|source| WorkspaceError::Io {
+                            path: rel.clone(),
+                            source,
+                        })?
+                        .len();
+                    if size > crate::yaml::MAX_FILE_BYTES as u64 {
+                        return Ok((rel.clone(), Arc::from(""), too_large(rel, size)));
+                    }
                 }
-                let bytes = fs::read(root.join(rel)).map_err(io)?;
+                let bytes = tree.read(root, rel)?.unwrap_or_default();
                 let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
                 Ok((rel.clone(), text, load::annotation_file(rel, &bytes)))
             })
@@ -354,7 +602,7 @@ impl Workspace {
             files.extend(result.value);
         }
 
-        let vocabulary = match read_optional(root, VOCABULARY_PATH)? {
+        let vocabulary = match tree.read(root, VOCABULARY_PATH)? {
             Some(bytes) => {
                 yaml_texts.insert(
                     VOCABULARY_PATH.to_string(),
@@ -377,7 +625,7 @@ impl Workspace {
             }
         };
 
-        let sources_meta = match read_optional(root, SOURCES_META_PATH)? {
+        let sources_meta = match tree.read(root, SOURCES_META_PATH)? {
             Some(bytes) => {
                 yaml_texts.insert(
                     SOURCES_META_PATH.to_string(),
@@ -394,34 +642,132 @@ impl Workspace {
             .iter()
             .filter_map(|f| f.source.as_ref().map(|s| s.value.as_str()))
             .collect();
-        let sources = wanted
+        let sources: BTreeMap<String, Result<Arc<SourceText>, SourceProblem>> = wanted
             .into_par_iter()
-            .map(|path| (path.to_string(), read_source(root, path).map(Arc::new)))
+            .map(|path| (path.to_string(), tree.read_source(root, path).map(Arc::new)))
             .collect();
+
+        let mut notices = Vec::new();
+        let pins = resolve_pins(root, tree, &files, &sources, &mut notices)?;
 
         Ok(Workspace {
             root: root.to_path_buf(),
+            tree: tree.name(),
             file_count: paths.len(),
             files,
             vocabulary,
             sources_meta,
             sources,
+            seeds: tree.list_seeds(root),
+            eol_protected: tree.eol_protected(root)?,
+            pins,
             yaml_texts,
             findings,
+            notices,
         })
     }
 }
 
-/// Reads a file that may be absent.
-fn read_optional(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
-    match fs::read(root.join(rel)) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(WorkspaceError::Io {
-            path: rel.to_string(),
-            source,
-        }),
+fn too_large(rel: &str, size: u64) -> load::Loaded<AnnotationFile> {
+    load::Loaded {
+        value: None,
+        findings: vec![Finding::new(
+            Code::YamlLimit,
+            file_place(rel),
+            format!(
+                "{rel} is {size} bytes; annotation files are limited to {} bytes",
+                crate::yaml::MAX_FILE_BYTES
+            ),
+        )
+        .with_help("split the file into smaller ones")],
     }
+}
+
+/// For each pin that differs from its source's current text, finds whether
+/// that version exists elsewhere: the other of working tree and index, or
+/// history. History is searched only when some pin needs it.
+fn resolve_pins(
+    root: &Path,
+    tree: &Tree,
+    files: &[AnnotationFile],
+    sources: &BTreeMap<String, Result<Arc<SourceText>, SourceProblem>>,
+    notices: &mut Vec<String>,
+) -> Result<BTreeMap<String, PinStatus>, WorkspaceError> {
+    let mut stale: BTreeMap<String, &str> = BTreeMap::new();
+    for file in files {
+        let (Some(source), Some(pin)) = (&file.source, &file.sha256) else {
+            continue;
+        };
+        if let Some(Ok(text)) = sources.get(&source.value) {
+            if text.sha256() != pin.value {
+                stale.insert(pin.value.clone(), source.value.as_str());
+            }
+        }
+    }
+    let git = match tree {
+        Tree::Index { git, .. } => Some(Arc::clone(git)),
+        Tree::WorkTree => Git::open(root).ok().flatten().map(Arc::new),
+    };
+    let Some(git) = git else {
+        notices.push(
+            "not a git repository: the history checks (pin-unknown) were skipped; every other check ran"
+                .to_string(),
+        );
+        return Ok(stale
+            .into_keys()
+            .map(|pin| (pin, PinStatus::Unchecked))
+            .collect());
+    };
+    if git.is_shallow() {
+        notices.push("shallow clone: history is cut, so the history checks (pin-unknown) were skipped; every other check ran (`git fetch --unshallow` gets the full history)".to_string());
+    }
+    let mut pins = BTreeMap::new();
+    if stale.is_empty() {
+        return Ok(pins);
+    }
+    // The other live version of each source: the index when checking the
+    // working tree, the working tree when checking the index.
+    let other = match tree {
+        Tree::WorkTree => Tree::index(root).ok(),
+        Tree::Index { .. } => Some(Tree::WorkTree),
+    };
+    let mut live: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(other) = &other {
+        let place = if other.name() == "index" {
+            "the index"
+        } else {
+            "the working tree"
+        };
+        for path in stale.values() {
+            if let Ok(text) = other.read_source(root, path) {
+                live.insert(text.sha256().to_string(), format!("{place} ({path})"));
+            }
+        }
+    }
+    let history = if git.is_shallow() {
+        None
+    } else {
+        Some(git.historic_versions()?)
+    };
+    for pin in stale.into_keys() {
+        let status = if let Some(place) = live.get(&pin) {
+            PinStatus::Known(place.clone())
+        } else {
+            match &history {
+                Some(history) => match history.find(&pin) {
+                    Some(version) => PinStatus::Known(format!(
+                        "history ({}, blob {})",
+                        version.path,
+                        &version.oid.to_string()[..12]
+                    )),
+                    None => PinStatus::Unknown,
+                },
+                None => PinStatus::Unchecked,
+            }
+        };
+        pins.insert(pin, status);
+    }
+    Ok(pins)
 }
 
 /// The place of a value in an annotation file.

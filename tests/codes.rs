@@ -603,7 +603,7 @@ fn pin_mismatch_when_the_source_changed() {
     assert!(run.json()["findings"][0]["help"]
         .as_str()
         .unwrap()
-        .contains("annot reanchor"));
+        .contains("git diff -- seeds/a.txt"));
 }
 
 #[test]
@@ -755,7 +755,16 @@ fn github_format_escapes_and_locates() {
     );
     let run = ws.run(&["validate", "--format", "github"]);
     assert_eq!(run.status, 1);
-    let first = run.stdout.lines().next().unwrap();
+    let mut lines = run.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("::notice title=annot::not a git repository"),
+        "{}",
+        run.stdout
+    );
+    let first = lines.next().unwrap();
     assert!(
         first.starts_with(
             "::error file=annotations/a.yaml,line=4,col=34,title=annot quote-mismatch (a1)::"

@@ -52,7 +52,7 @@ fn write_annotation(root: &Path, seed: &str, fields: &str) {
 }
 
 fn errors(root: &Path) -> Vec<(Code, String)> {
-    commands::validate(root)
+    commands::validate(root, false)
         .unwrap()
         .findings
         .into_iter()
@@ -83,7 +83,7 @@ proptest! {
             prop_assert!(anchoring.findings.is_empty(), "{:?}", anchoring.findings);
         }
         prop_assert_eq!(errors(root), vec![]);
-        let validation = commands::validate(root).unwrap();
+        let validation = commands::validate(root, false).unwrap();
         prop_assert!(
             !validation.findings.iter().any(|f| f.code == Code::AmbiguousQuote),
             "{:?}", validation.findings

@@ -16,8 +16,11 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(checked: &Checked, findings: &[Finding]) -> String {
+pub fn render(checked: &Checked, findings: &[Finding], notices: &[String]) -> String {
     let mut out = String::new();
+    for notice in notices {
+        out.push_str(&format!("::notice title=annot::{}\n", escape_data(notice)));
+    }
     for f in findings {
         let level = match f.severity {
             Severity::Error => "error",

@@ -10,6 +10,8 @@ struct Report<'a> {
     schema: &'static str,
     checked: &'a Checked,
     findings: Vec<JsonFinding<'a>>,
+    /// Checks that were skipped, and why.
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -24,7 +26,7 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
 }
 
-pub fn render(checked: &Checked, findings: &[Finding]) -> String {
+pub fn render(checked: &Checked, findings: &[Finding], notices: &[String]) -> String {
     let report = Report {
         schema: "annot.validate/v1",
         checked,
@@ -41,6 +43,7 @@ pub fn render(checked: &Checked, findings: &[Finding]) -> String {
                 help: f.help.as_deref(),
             })
             .collect(),
+        notices,
     };
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
     out.push('\n');

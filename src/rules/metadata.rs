@@ -3,13 +3,13 @@
 
 use crate::finding::{Code, Finding};
 use crate::load::{did_you_mean, place};
-use crate::workspace::{check_source_path, list_seeds, Workspace};
+use crate::workspace::{check_source_path, Workspace};
 
 pub fn check(ws: &Workspace) -> Vec<Finding> {
     let Some(meta) = &ws.sources_meta else {
         return Vec::new();
     };
-    let seeds = list_seeds(&ws.root);
+    let seeds = &ws.seeds;
     let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
     let exists = |path: &str| check_source_path(path).is_ok() && names.contains(&path);
     let mut findings = Vec::new();

@@ -11,7 +11,6 @@ use crate::workspace::Workspace;
 use rayon::prelude::*;
 
 pub use spans::check_file_spans;
-pub use workspace_files::eol_protected;
 
 /// Runs every rule over a loaded workspace; the findings come back sorted.
 pub fn check(ws: &Workspace) -> Vec<Finding> {

@@ -7,7 +7,7 @@ use crate::finding::{Code, Finding, Place};
 use crate::load::did_you_mean;
 use crate::model::{Annotation, AnnotationFile};
 use crate::source::SourceText;
-use crate::workspace::{at, list_seeds, SourceProblem, Workspace};
+use crate::workspace::{at, PinStatus, SourceProblem, Workspace};
 
 pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -60,23 +60,47 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
             )),
         ),
         Some(pin) if pin.value != source.sha256() => {
-            findings.push(
-                Finding::new(
-                    Code::PinMismatch,
+            let path = &source_path.value;
+            let not_checked = format!(
+                "the {} spans of this file were not checked against the current text",
+                file.annotations.len()
+            );
+            let finding = match ws.pins.get(&pin.value) {
+                Some(PinStatus::Unknown) => Finding::new(
+                    Code::PinUnknown,
                     at(file, pin.pos),
                     format!(
-                        "{} has changed since these annotations were made: its sha256 is now {}, the file pins {}",
-                        source_path.value,
-                        source.sha256(),
+                        "no version of {path} with sha256 {} exists in the working tree, the index or the history reachable from HEAD: the text these spans were made on cannot be found",
                         pin.value
                     ),
                 )
-                .with_label("pinned version")
+                .with_label("unknown version")
                 .with_help(format!(
-                    "the {} spans of this file were not checked against the new text; run `annot diff` to see where they went and `annot reanchor --write` to carry them over",
-                    file.annotations.len()
+                    "{not_checked}. If the pin was mistyped, correct it (the current text has sha256 {}); if the old text is lost, check each span against the current text and set `sha256` to the current version",
+                    source.sha256()
                 )),
-            );
+                status => {
+                    let found = match status {
+                        Some(PinStatus::Known(place)) => format!("; the pinned version is in {place}"),
+                        _ => String::new(),
+                    };
+                    Finding::new(
+                        Code::PinMismatch,
+                        at(file, pin.pos),
+                        format!(
+                            "{path} has changed since these annotations were made: its sha256 is now {}, the file pins {}{found}",
+                            source.sha256(),
+                            pin.value
+                        ),
+                    )
+                    .with_label("pinned version")
+                    .with_help(format!(
+                        "{not_checked}. See what changed with `git diff -- {path}`; restore the source if the change was a mistake, otherwise move each span to the new text and set `sha256` to {}",
+                        source.sha256()
+                    ))
+                }
+            };
+            findings.push(finding);
             return findings;
         }
         Some(_) => {}
@@ -99,7 +123,7 @@ fn source_problem(ws: &Workspace, file: &AnnotationFile, problem: &SourceProblem
         )
         .with_help("name a file under seeds/ with a plain relative path, e.g. `source: seeds/report.txt`"),
         SourceProblem::Missing(why) => {
-            let seeds = list_seeds(&ws.root);
+            let seeds = &ws.seeds;
             let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
             let help = match did_you_mean(path, &names) {
                 Some(best) => format!("did you mean `{best}`?"),

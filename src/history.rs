@@ -1,0 +1,364 @@
+//! Everything git: opening the repository the way hooks expect (`GIT_DIR`,
+//! `GIT_INDEX_FILE`), reading the index, finding every version of the
+//! sources in history by sha256 (cached by blob id), and the history of an
+//! annotation for `annot show`. No other module uses git2.
+
+use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Git modes of index and tree entries.
+const MODE_SYMLINK: u32 = 0o120000;
+const MODE_GITLINK: u32 = 0o160000;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum HistoryError {
+    #[error("git: {0}")]
+    #[diagnostic(code(annot::git))]
+    Git(#[from] git2::Error),
+    #[error("--staged needs a git repository, and {0} is not inside one")]
+    #[diagnostic(
+        code(annot::no_repository),
+        help("run without --staged to check the working tree, or `git init` first")
+    )]
+    NoRepository(String),
+    #[error("the workspace {0} is not inside the repository's working tree")]
+    #[diagnostic(code(annot::outside_work_tree))]
+    OutsideWorkTree(String),
+}
+
+/// The repository that holds a workspace.
+pub struct Git {
+    repo: Mutex<Repository>,
+    /// The workspace root relative to the working tree, `/`-separated, with
+    /// a trailing `/` (empty when they are the same folder).
+    prefix: String,
+    shallow: bool,
+    git_dir: PathBuf,
+}
+
+/// What an index entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Symlink,
+    /// A submodule or anything else that has no content here.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct IndexEntry {
+    pub oid: Oid,
+    pub kind: EntryKind,
+}
+
+fn kind_of(mode: u32) -> EntryKind {
+    match mode & 0o170000 {
+        0o100000 => EntryKind::File,
+        MODE_SYMLINK => EntryKind::Symlink,
+        MODE_GITLINK => EntryKind::Other,
+        _ => EntryKind::Other,
+    }
+}
+
+impl Git {
+    /// Opens the repository holding `root`, honouring `GIT_DIR`,
+    /// `GIT_WORK_TREE` and `GIT_INDEX_FILE` as git hooks need. `None` when
+    /// `root` is not in a repository.
+    pub fn open(root: &Path) -> Result<Option<Git>, HistoryError> {
+        let opened = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::open_ext(
+                root,
+                RepositoryOpenFlags::FROM_ENV,
+                std::iter::empty::<&OsStr>(),
+            )
+        };
+        let repo = match opened {
+            Ok(repo) => repo,
+            Err(err) if err.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let Some(workdir) = repo.workdir() else {
+            return Ok(None);
+        };
+        let workdir = workdir
+            .canonicalize()
+            .unwrap_or_else(|_| workdir.to_path_buf());
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let Ok(relative) = root.strip_prefix(&workdir) else {
+            return Err(HistoryError::OutsideWorkTree(root.display().to_string()));
+        };
+        let mut prefix: String = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        Ok(Some(Git {
+            shallow: repo.is_shallow(),
+            git_dir: repo.path().to_path_buf(),
+            repo: Mutex::new(repo),
+            prefix,
+        }))
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.shallow
+    }
+
+    fn repo(&self) -> std::sync::MutexGuard<'_, Repository> {
+        self.repo
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The index entries under the workspace, keyed by workspace-relative
+    /// path. Conflicted paths (stages 1–3) are skipped.
+    pub fn index_entries(&self) -> Result<BTreeMap<String, IndexEntry>, HistoryError> {
+        let repo = self.repo();
+        let mut index = repo.index()?;
+        // The index may have been written by git after we opened it.
+        index.read(true)?;
+        let mut entries = BTreeMap::new();
+        for entry in index.iter() {
+            let stage = (entry.flags >> 12) & 0x3;
+            if stage != 0 {
+                continue;
+            }
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            let Some(rel) = path.strip_prefix(&self.prefix) else {
+                continue;
+            };
+            entries.insert(
+                rel.to_string(),
+                IndexEntry {
+                    oid: entry.id,
+                    kind: kind_of(entry.mode),
+                },
+            );
+        }
+        Ok(entries)
+    }
+
+    pub fn read_blob(&self, oid: Oid) -> Result<Vec<u8>, HistoryError> {
+        let repo = self.repo();
+        let blob = repo.find_blob(oid)?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// Every distinct blob that was ever under `seeds/` in a commit
+    /// reachable from HEAD, with the first path it was seen at. Renamed or
+    /// moved sources are covered because blobs are found by content.
+    fn historic_seed_blobs(&self) -> Result<Vec<(Oid, String)>, HistoryError> {
+        let repo = self.repo();
+        let mut walk = repo.revwalk()?;
+        match walk.push_head() {
+            Ok(()) => {}
+            // An unborn branch: no history yet.
+            Err(err)
+                if err.code() == git2::ErrorCode::UnbornBranch
+                    || err.code() == git2::ErrorCode::NotFound =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(err) => return Err(err.into()),
+        }
+        walk.set_sorting(Sort::NONE)?;
+        let seeds_path = format!("{}seeds", self.prefix);
+        let mut seen_trees: HashSet<Oid> = HashSet::new();
+        let mut blobs: Vec<(Oid, String)> = Vec::new();
+        let mut seen_blobs: HashSet<Oid> = HashSet::new();
+        for commit_id in walk {
+            let commit = repo.find_commit(commit_id?)?;
+            let tree = commit.tree()?;
+            let Ok(entry) = tree.get_path(Path::new(&seeds_path)) else {
+                continue;
+            };
+            if entry.kind() != Some(ObjectType::Tree) || !seen_trees.insert(entry.id()) {
+                continue;
+            }
+            let mut stack = vec![(entry.id(), "seeds".to_string())];
+            while let Some((tree_id, dir)) = stack.pop() {
+                let tree = repo.find_tree(tree_id)?;
+                for item in tree.iter() {
+                    let name = item.name().unwrap_or("");
+                    let path = format!("{dir}/{name}");
+                    match item.kind() {
+                        Some(ObjectType::Tree) => {
+                            if seen_trees.insert(item.id()) {
+                                stack.push((item.id(), path));
+                            }
+                        }
+                        Some(ObjectType::Blob)
+                            if kind_of(item.filemode() as u32) == EntryKind::File =>
+                        {
+                            if seen_blobs.insert(item.id()) {
+                                blobs.push((item.id(), path));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(blobs)
+    }
+
+    fn cache_path(&self) -> PathBuf {
+        self.git_dir.join("annot").join("blob-sha256")
+    }
+
+    /// The sha256 of every historic version of the sources, computed once
+    /// per blob and remembered under `.git/annot/` (a blob id names its
+    /// content, so the cache is never wrong and safe to delete).
+    pub fn historic_versions(&self) -> Result<PinIndex, HistoryError> {
+        let blobs = self.historic_seed_blobs()?;
+        let cache_path = self.cache_path();
+        let mut cache: HashMap<Oid, String> = HashMap::new();
+        if let Ok(text) = fs::read_to_string(&cache_path) {
+            for line in text.lines() {
+                if let Some((oid, sha)) = line.split_once(' ') {
+                    if let Ok(oid) = Oid::from_str(oid) {
+                        if crate::load::is_sha256_hex(sha) {
+                            cache.insert(oid, sha.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let mut new_entries = Vec::new();
+        let mut by_sha = HashMap::new();
+        for (oid, path) in blobs {
+            let sha = match cache.get(&oid) {
+                Some(sha) => sha.clone(),
+                None => {
+                    let sha = crate::source::sha256_hex(&self.read_blob(oid)?);
+                    new_entries.push((oid, sha.clone()));
+                    sha
+                }
+            };
+            by_sha.entry(sha).or_insert(HistoricVersion { oid, path });
+        }
+        if !new_entries.is_empty() {
+            // Best effort: a read-only .git only costs speed.
+            let _ = append_cache(&cache_path, &new_entries);
+        }
+        Ok(PinIndex { by_sha })
+    }
+
+    /// Where the hooks of this repository live (`core.hooksPath` or
+    /// `.git/hooks`).
+    pub fn hooks_dir(&self) -> Result<PathBuf, HistoryError> {
+        let repo = self.repo();
+        let config = repo.config()?;
+        if let Ok(path) = config.get_path("core.hooksPath") {
+            let base = repo.workdir().unwrap_or(repo.path());
+            return Ok(base.join(path));
+        }
+        Ok(repo.path().join("hooks"))
+    }
+
+    /// The workspace root relative to the working tree (`.` when equal).
+    pub fn workspace_dir(&self) -> &str {
+        if self.prefix.is_empty() {
+            "."
+        } else {
+            self.prefix.trim_end_matches('/')
+        }
+    }
+
+    /// Every commit reachable from HEAD that changed the file at `rel`
+    /// (workspace-relative), oldest first, with the file's content after it
+    /// (`None` when the commit removed it).
+    pub fn file_history(&self, rel: &str) -> Result<Vec<FileVersion>, HistoryError> {
+        let repo = self.repo();
+        let mut walk = repo.revwalk()?;
+        if walk.push_head().is_err() {
+            return Ok(Vec::new());
+        }
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+        let path = format!("{}{rel}", self.prefix);
+        let mut versions = Vec::new();
+        let mut last: Option<Oid> = None;
+        for commit_id in walk {
+            let commit = repo.find_commit(commit_id?)?;
+            let blob = commit
+                .tree()?
+                .get_path(Path::new(&path))
+                .ok()
+                .filter(|e| e.kind() == Some(ObjectType::Blob))
+                .map(|e| e.id());
+            if blob == last {
+                continue;
+            }
+            last = blob;
+            let content = match blob {
+                Some(oid) => Some(repo.find_blob(oid)?.content().to_vec()),
+                None => None,
+            };
+            let author = commit.author();
+            versions.push(FileVersion {
+                commit: commit.id().to_string(),
+                summary: commit.summary().ok().flatten().unwrap_or("").to_string(),
+                author: author.name().unwrap_or("").to_string(),
+                time: commit.time().seconds(),
+                content,
+            });
+        }
+        Ok(versions)
+    }
+}
+
+fn append_cache(path: &Path, entries: &[(Oid, String)]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut text = String::with_capacity(entries.len() * 106);
+    for (oid, sha) in entries {
+        text.push_str(&format!("{oid} {sha}\n"));
+    }
+    // One write: concurrent runs may interleave lines, never split one.
+    file.write_all(text.as_bytes())
+}
+
+/// One version of a source found in history.
+#[derive(Debug, Clone)]
+pub struct HistoricVersion {
+    pub oid: Oid,
+    pub path: String,
+}
+
+/// Historic versions of the sources by sha256.
+#[derive(Debug, Default)]
+pub struct PinIndex {
+    by_sha: HashMap<String, HistoricVersion>,
+}
+
+impl PinIndex {
+    pub fn find(&self, sha256: &str) -> Option<&HistoricVersion> {
+        self.by_sha.get(sha256)
+    }
+}
+
+/// A version of a file in history.
+#[derive(Debug, Clone)]
+pub struct FileVersion {
+    pub commit: String,
+    pub summary: String,
+    pub author: String,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    pub content: Option<Vec<u8>>,
+}
