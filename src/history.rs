@@ -192,17 +192,14 @@ impl Git {
                     let name = item.name().unwrap_or("");
                     let path = format!("{dir}/{name}");
                     match item.kind() {
-                        Some(ObjectType::Tree) => {
-                            if seen_trees.insert(item.id()) {
-                                stack.push((item.id(), path));
-                            }
+                        Some(ObjectType::Tree) if seen_trees.insert(item.id()) => {
+                            stack.push((item.id(), path));
                         }
                         Some(ObjectType::Blob)
-                            if kind_of(item.filemode() as u32) == EntryKind::File =>
+                            if kind_of(item.filemode() as u32) == EntryKind::File
+                                && seen_blobs.insert(item.id()) =>
                         {
-                            if seen_blobs.insert(item.id()) {
-                                blobs.push((item.id(), path));
-                            }
+                            blobs.push((item.id(), path));
                         }
                         _ => {}
                     }
