@@ -318,9 +318,15 @@ impl<'a> Reader<'a> {
 
 /// The closest allowed name to a misspelt one, if any is close.
 pub fn did_you_mean<'s>(given: &str, allowed: &[&'s str]) -> Option<&'s str> {
+    // Jaro-Winkler judges long names well but is harsh on short ones
+    // (`a2` against `a1`), so one edit away always counts as close.
     allowed
         .iter()
-        .map(|candidate| (strsim::jaro_winkler(given, candidate), *candidate))
+        .map(|candidate| {
+            let score = strsim::jaro_winkler(given, candidate);
+            let one_edit = given.chars().count() > 1 && strsim::levenshtein(given, candidate) <= 1;
+            (if one_edit { score.max(0.85) } else { score }, *candidate)
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)

@@ -1,9 +1,9 @@
 //! The `annot` command line: parses arguments, calls the library, picks a
 //! renderer and sets the exit status (0 clean, 1 findings, 2 could not run).
 
-use annot::commands::{self, InitAction};
+use annot::commands::{self, HookInstall, InitAction};
 use annot::finding::Severity;
-use annot::report::{self, github, human, json};
+use annot::report::{self, github, human, json, show};
 use annot::workspace::{self, WorkspaceError};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -54,8 +54,29 @@ enum Command {
         /// Where to create it (default: the current folder).
         dir: Option<PathBuf>,
     },
+    /// Show one annotation: its text in context, its links both ways, and
+    /// the commits that introduced and changed it.
+    Show {
+        /// The annotation's id.
+        id: String,
+    },
+    /// Git hooks.
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand)]
+enum HookAction {
+    /// Write a git pre-commit hook that runs `annot validate --staged`.
+    Install {
+        /// Replace a pre-commit hook that annot did not write.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,6 +202,32 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             }
             out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
             print(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id } => {
+            let root = root(cli.directory.as_deref())?;
+            let shown = commands::show(&root, &id)?;
+            print(&show::render(&shown, color_wanted()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hook {
+            action: HookAction::Install { force },
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let message = match commands::hook_install(&root, force)? {
+                HookInstall::Installed(path) => format!(
+                    "installed {}: each `git commit` now runs `annot validate --staged` first",
+                    path.display()
+                ),
+                HookInstall::Replaced(path) => {
+                    format!("replaced {} with annot's pre-commit hook", path.display())
+                }
+                HookInstall::AlreadyInstalled(path) => format!(
+                    "{} is already annot's pre-commit hook; nothing changed",
+                    path.display()
+                ),
+            };
+            print(&format!("{message}\n"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

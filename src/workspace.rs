@@ -46,6 +46,15 @@ pub enum WorkspaceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     History(#[from] HistoryError),
+    #[error("a pre-commit hook already exists at {path}, and annot did not write it")]
+    #[diagnostic(
+        code(annot::hook_exists),
+        help("add `annot validate --staged` to that hook yourself, or run `annot hook install --force` to replace it")
+    )]
+    HookExists { path: String },
+    #[error("no annotation has the id `{id}`")]
+    #[diagnostic(code(annot::unknown_id), help("{hint}"))]
+    UnknownId { id: String, hint: String },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {

@@ -5,6 +5,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod show;
 
 use crate::finding::{Finding, Severity};
 use std::collections::BTreeMap;

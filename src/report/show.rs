@@ -1,0 +1,118 @@
+//! `annot show ID`: one annotation, its text in context, its links both
+//! ways and its history, for a person at a terminal.
+
+use crate::commands::Shown;
+
+/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
+pub fn utc_date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // Days to a civil date (proleptic Gregorian), after Howard Hinnant's
+    // well-known algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
+}
+
+pub fn render(shown: &Shown, color: bool) -> String {
+    let (on, off) = if color {
+        ("\x1b[1;4;33m", "\x1b[0m")
+    } else {
+        ("[[", "]]")
+    };
+    let mut out = format!(
+        "{} ({}) — {}:{}\n",
+        shown.id, shown.kind, shown.file, shown.line
+    );
+    if let Some(quote) = &shown.quote {
+        out.push_str(&format!("  quote: {quote:?}\n"));
+    }
+    if let (Some(source), Some((start, end))) = (&shown.source, shown.span) {
+        out.push_str(&format!("  span:  {source} {start}..{end}"));
+        if let Some((line, column)) = shown.source_position {
+            out.push_str(&format!(" (line {line}, column {column})"));
+        }
+        out.push('\n');
+    }
+    for (key, value) in &shown.attrs {
+        out.push_str(&format!("  {key}: {value}\n"));
+    }
+    if let Some(note) = &shown.note {
+        out.push_str(&format!("  note:  {note}\n"));
+    }
+    if let Some((before, span, after)) = &shown.context {
+        out.push_str(&format!(
+            "\nin context:\n  {}{on}{}{off}{}\n",
+            one_line(before),
+            one_line(span),
+            one_line(after)
+        ));
+    }
+    let describe = |l: &crate::commands::LinkView| {
+        let mut text = format!(
+            "{} ({})",
+            l.other,
+            l.other_kind.as_deref().unwrap_or("not found")
+        );
+        if let Some(quote) = &l.other_quote {
+            text.push_str(&format!(" {quote:?}"));
+        }
+        if let Some(note) = &l.note {
+            text.push_str(&format!("\n      note: {note}"));
+        }
+        text
+    };
+    out.push_str(&format!("\nlinks out ({}):\n", shown.links_out.len()));
+    for link in &shown.links_out {
+        out.push_str(&format!("  --{}--> {}\n", link.rel, describe(link)));
+    }
+    out.push_str(&format!("links in ({}):\n", shown.links_in.len()));
+    for link in &shown.links_in {
+        out.push_str(&format!("  <--{}-- {}\n", link.rel, describe(link)));
+    }
+    match &shown.history {
+        None => out.push_str("\nhistory: not a git repository\n"),
+        Some(changes) if changes.is_empty() => out.push_str("\nhistory: not committed yet\n"),
+        Some(changes) => {
+            out.push_str("\nhistory (oldest first):\n");
+            for change in changes {
+                out.push_str(&format!(
+                    "  {} {} {}: {} — {}\n",
+                    utc_date(change.time),
+                    &change.commit[..change.commit.len().min(10)],
+                    change.author,
+                    change.what,
+                    change.summary
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(utc_date(0), "1970-01-01 00:00");
+        assert_eq!(utc_date(1_750_161_600), "2025-06-17 12:00");
+        assert_eq!(utc_date(951_782_400), "2000-02-29 00:00");
+    }
+}
