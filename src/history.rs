@@ -157,11 +157,12 @@ impl Git {
     /// Every distinct blob that was ever under `seeds/` in a commit
     /// reachable from HEAD, with the first path it was seen at. Renamed or
     /// moved sources are covered because blobs are found by content.
+    ///
+    /// The list is remembered under `.git/annot/` with the HEAD it covers:
+    /// when HEAD has only moved forward, just the new commits are walked.
     fn historic_seed_blobs(&self) -> Result<Vec<(Oid, String)>, HistoryError> {
-        let repo = self.repo();
-        let mut walk = repo.revwalk()?;
-        match walk.push_head() {
-            Ok(()) => {}
+        let head = match self.repo().head() {
+            Ok(head) => head.peel_to_commit()?.id(),
             // An unborn branch: no history yet.
             Err(err)
                 if err.code() == git2::ErrorCode::UnbornBranch
@@ -170,12 +171,47 @@ impl Git {
                 return Ok(Vec::new())
             }
             Err(err) => return Err(err.into()),
+        };
+        let walk_cache = self.git_dir.join("annot").join("seed-blobs");
+        let (mut blobs, since) = match read_walk_cache(&walk_cache) {
+            Some((cached_head, blobs)) if cached_head == head => return Ok(blobs),
+            Some((cached_head, blobs))
+                if self
+                    .repo()
+                    .graph_descendant_of(head, cached_head)
+                    .unwrap_or(false) =>
+            {
+                (blobs, Some(cached_head))
+            }
+            _ => (Vec::new(), None),
+        };
+        let known = blobs.iter().map(|(oid, _)| *oid).collect();
+        let new = self.walk_seed_blobs(head, since, known)?;
+        blobs.extend(new);
+        // Best effort: a read-only .git only costs speed.
+        let _ = write_walk_cache(&walk_cache, head, &blobs);
+        Ok(blobs)
+    }
+
+    /// Blobs under `seeds/` in commits reachable from `head` but not from
+    /// `since`, leaving out those already `known`.
+    fn walk_seed_blobs(
+        &self,
+        head: Oid,
+        since: Option<Oid>,
+        known: HashSet<Oid>,
+    ) -> Result<Vec<(Oid, String)>, HistoryError> {
+        let repo = self.repo();
+        let mut walk = repo.revwalk()?;
+        walk.push(head)?;
+        if let Some(since) = since {
+            walk.hide(since)?;
         }
         walk.set_sorting(Sort::NONE)?;
         let seeds_path = format!("{}seeds", self.prefix);
         let mut seen_trees: HashSet<Oid> = HashSet::new();
         let mut blobs: Vec<(Oid, String)> = Vec::new();
-        let mut seen_blobs: HashSet<Oid> = HashSet::new();
+        let mut seen_blobs: HashSet<Oid> = known;
         for commit_id in walk {
             let commit = repo.find_commit(commit_id?)?;
             let tree = commit.tree()?;
@@ -312,6 +348,32 @@ impl Git {
         }
         Ok(versions)
     }
+}
+
+/// Reads the remembered list of historic seed blobs: the HEAD it covers,
+/// then one `blob path` per line.
+fn read_walk_cache(path: &Path) -> Option<(Oid, Vec<(Oid, String)>)> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    let head = Oid::from_str(lines.next()?.strip_prefix("head ")?).ok()?;
+    let mut blobs = Vec::new();
+    for line in lines {
+        let (oid, path) = line.split_once(' ')?;
+        blobs.push((Oid::from_str(oid).ok()?, path.to_string()));
+    }
+    Some((head, blobs))
+}
+
+fn write_walk_cache(path: &Path, head: Oid, blobs: &[(Oid, String)]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut text = format!("head {head}\n");
+    for (oid, blob_path) in blobs {
+        text.push_str(&format!("{oid} {}\n", blob_path.replace('\n', " ")));
+    }
+    let tmp = dir.join(format!(".seed-blobs.{}.tmp", std::process::id()));
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, path)
 }
 
 fn append_cache(path: &Path, entries: &[(Oid, String)]) -> std::io::Result<()> {

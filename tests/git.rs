@@ -352,3 +352,46 @@ fn show_an_unknown_id() {
     );
     assert!(run.stderr.contains("did you mean `a1`?"), "{}", run.stderr);
 }
+
+fn pin_to(ws: &Ws, text: &str) {
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n{GOOD}",
+            sha256(text.as_bytes())
+        ),
+    );
+}
+
+#[test]
+fn the_history_cache_follows_new_commits() {
+    let ws = repo();
+    let v2 = format!("Version two. {SEED}");
+    ws.write(SEED_PATH, &v2);
+    git(ws.path(), &["commit", "-qam", "v2"]);
+    assert_findings(&ws.validate(), 1, &[("pin-mismatch", A, 2, 9)]);
+    // HEAD moves on; the version of the new commit must be found too.
+    let v3 = format!("Version three. {SEED}");
+    ws.write(SEED_PATH, &v3);
+    git(ws.path(), &["commit", "-qam", "v3"]);
+    ws.write(SEED_PATH, format!("Version four. {SEED}"));
+    git(ws.path(), &["commit", "-qam", "v4"]);
+    pin_to(&ws, &v3);
+    assert_findings(&ws.validate(), 1, &[("pin-mismatch", A, 2, 9)]);
+    pin_to(&ws, &v2);
+    assert_findings(&ws.validate(), 1, &[("pin-mismatch", A, 2, 9)]);
+}
+
+#[test]
+fn the_history_cache_is_not_trusted_after_history_is_rewritten() {
+    let ws = repo();
+    let dropped = format!("A version that will be dropped. {SEED}");
+    ws.write(SEED_PATH, &dropped);
+    git(ws.path(), &["commit", "-qam", "soon gone"]);
+    pin_to(&ws, SEED);
+    assert_eq!(ws.validate().status, 1);
+    git(ws.path(), &["reset", "-q", "--hard", "HEAD~1"]);
+    // The dropped version is no longer reachable from HEAD.
+    pin_to(&ws, &dropped);
+    assert_findings(&ws.validate(), 1, &[("pin-unknown", A, 2, 9)]);
+}

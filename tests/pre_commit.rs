@@ -37,7 +37,11 @@ fn run(dir: &Path, program: &Path, args: &[&str]) -> Output {
 }
 
 fn said(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -54,21 +58,42 @@ fn pre_commit_framework_blocks_bad_and_passes_good() {
     ws.write(".gitignore", ".pre-commit-cache/\n");
     ws.write(
         ".pre-commit-config.yaml",
-        format!("repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: annot-validate\n", repo.display()),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: annot-validate\n",
+            repo.display()
+        ),
     );
-    ws.annotations("annotations/a.yaml", "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n");
+    ws.annotations(
+        "annotations/a.yaml",
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
     assert!(run(dir, git, &["init", "-q"]).status.success());
     let install = run(dir, &pre_commit(), &["install"]);
     assert!(install.status.success(), "{}", said(&install));
     assert!(run(dir, git, &["add", "-A"]).status.success());
     let first = run(dir, git, &["commit", "-qm", "good annotations"]);
-    assert!(first.status.success(), "a good commit was blocked:\n{}", said(&first));
+    assert!(
+        first.status.success(),
+        "a good commit was blocked:\n{}",
+        said(&first)
+    );
 
-    ws.annotations("annotations/a.yaml", "  - {id: a1, kind: claim, quote: cat sat, start: 5, end: 12}\n");
+    ws.annotations(
+        "annotations/a.yaml",
+        "  - {id: a1, kind: claim, quote: cat sat, start: 5, end: 12}\n",
+    );
     assert!(run(dir, git, &["add", "-A"]).status.success());
     let blocked = run(dir, git, &["commit", "-qm", "bad offsets"]);
-    assert!(!blocked.status.success(), "a bad commit went through:\n{}", said(&blocked));
-    assert!(said(&blocked).contains("quote-mismatch"), "{}", said(&blocked));
+    assert!(
+        !blocked.status.success(),
+        "a bad commit went through:\n{}",
+        said(&blocked)
+    );
+    assert!(
+        said(&blocked).contains("quote-mismatch"),
+        "{}",
+        said(&blocked)
+    );
 
     ws.annotations("annotations/a.yaml", "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n  - {id: a2, kind: claim, quote: mat, start: 19, end: 22}\n");
     assert!(run(dir, git, &["add", "-A"]).status.success());
