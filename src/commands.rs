@@ -616,7 +616,12 @@ pub fn hook_install(root: &Path, force: bool) -> Result<HookInstall, WorkspaceEr
          # `git commit --no-verify`; remove this file to turn it off.\n\
          annot={}\n\
          if [ ! -x \"$annot\" ]; then annot=annot; fi\n\
-         exec \"$annot\" -C {} validate --staged\n",
+         \"$annot\" -C {} validate --staged\n\
+         status=$?\n\
+         if [ \"$status\" -ne 0 ]; then\n\
+         \x20 echo \"annot: commit stopped. Fix the findings above and \\`git add\\` the files, or skip this check once with \\`git commit --no-verify\\`.\" >&2\n\
+         fi\n\
+         exit \"$status\"\n",
         shell_quote(&annot),
         shell_quote(git.workspace_dir())
     );
