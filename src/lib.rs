@@ -9,6 +9,7 @@
 
 pub mod anchor;
 pub mod commands;
+pub mod drift;
 pub mod edit;
 pub mod finding;
 pub mod history;

@@ -139,18 +139,26 @@ impl SourceText {
         (from <= to).then(|| &self.text[from..to])
     }
 
-    /// Code-point ranges of every occurrence of `needle`.
+    /// Code-point ranges of every occurrence of `needle`, overlapping ones
+    /// included ("aa" occurs twice in "aaa": ambiguity is about places, not
+    /// about a tiling of the text).
     pub fn occurrences(&self, needle: &str) -> Vec<(usize, usize)> {
         if needle.is_empty() {
             return Vec::new();
         }
         let needle_chars = needle.chars().count();
-        memchr::memmem::find_iter(self.text.as_bytes(), needle.as_bytes())
-            .map(|byte| {
-                let start = self.char_of(byte);
-                (start, start + needle_chars)
-            })
-            .collect()
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let bytes = self.text.as_bytes();
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(found) = finder.find(&bytes[from..]) {
+            let byte = from + found;
+            let start = self.char_of(byte);
+            out.push((start, start + needle_chars));
+            // The next search starts one character later.
+            from = byte + utf8_width(bytes[byte]);
+        }
+        out
     }
 
     /// Whether a code-point offset falls between two grapheme clusters.
@@ -198,6 +206,14 @@ mod tests {
         }
         assert_eq!(source.byte_of(chars.len()), Some(text.len()));
         assert_eq!(source.byte_of(chars.len() + 1), None);
+    }
+
+    #[test]
+    fn overlapping_occurrences_count() {
+        let source = SourceText::from_bytes("zażółć zażółć zażółć".as_bytes().to_vec()).unwrap();
+        assert_eq!(source.occurrences("zażółć zażółć"), vec![(0, 13), (7, 20)]);
+        let aaa = SourceText::from_bytes(b"aaa".to_vec()).unwrap();
+        assert_eq!(aaa.occurrences("aa"), vec![(0, 2), (1, 3)]);
     }
 
     #[test]

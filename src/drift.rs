@@ -1,0 +1,856 @@
+//! Drift: carrying spans from one version of a text to the next. Two
+//! independent signals decide each span's fate — the span mapped through a
+//! diff of the texts, and a search for the exact quote in the new text
+//! judged by its context — and a span is called safe (`intact`, `shifted`,
+//! `moved`) only when its new text equals the old quote and the choice among
+//! equal occurrences is justified by the diff or by context. Anything else
+//! is `edited`, `deleted` or `ambiguous`, for a person to review.
+
+use crate::anchor::describe_difference;
+use crate::source::SourceText;
+use aho_corasick::AhoCorasick;
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long the diff may take before it degrades to search.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(500);
+/// Changed hunks larger than this (in code points, either side) are not
+/// refined character by character: their spans go to search.
+const MAX_REFINE: usize = 20_000;
+/// Context compared around a span when the annotation gives none.
+const CONTEXT: usize = 32;
+/// Among several occurrences, each side of the winner must keep at least
+/// this share of its near context: one-sided support is too weak.
+const MIN_SIDE: f64 = 0.25;
+/// How far context is followed to tell apart several occurrences.
+const LONG_CONTEXT: usize = 256;
+/// The winner among several occurrences must match this many more
+/// characters of context than the runner-up.
+const MIN_LEAD: usize = 8;
+/// Occurrences of one quote considered at most.
+const MAX_CANDIDATES: usize = 64;
+/// A candidate is justified by context only when at least this share of
+/// the context next to it is unchanged.
+const MIN_CONTEXT: f64 = 0.5;
+/// A quote at least this long (in code points) that occurs once in the
+/// old text and once in the new is taken to be the same passage.
+const DISTINCTIVE: usize = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Intact,
+    Shifted,
+    Moved,
+    Edited,
+    Deleted,
+    Ambiguous,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Intact => "intact",
+            Status::Shifted => "shifted",
+            Status::Moved => "moved",
+            Status::Edited => "edited",
+            Status::Deleted => "deleted",
+            Status::Ambiguous => "ambiguous",
+        }
+    }
+
+    /// Whether the new span can be applied without review.
+    pub fn is_safe(self) -> bool {
+        matches!(self, Status::Intact | Status::Shifted | Status::Moved)
+    }
+}
+
+/// A span to carry over: offsets in the old text and what it quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OldSpan {
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+}
+
+/// What the diff says about a span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffSignal {
+    /// The whole span lies in unchanged text: mapped exactly.
+    Exact,
+    /// Both ends survive, the text between changed.
+    Boundaries,
+    /// Only part of the span survives.
+    Partial,
+    /// Nothing of the span survives in the diff.
+    None,
+}
+
+impl DiffSignal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffSignal::Exact => "exact",
+            DiffSignal::Boundaries => "boundaries",
+            DiffSignal::Partial => "partial",
+            DiffSignal::None => "none",
+        }
+    }
+}
+
+/// The separate parts of the judgement, reported as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    pub diff: DiffSignal,
+    /// Exact occurrences of the quote in the new text.
+    pub occurrences: usize,
+    /// Share of the context before / after the chosen place that is
+    /// unchanged (`None` when there is no context to compare).
+    pub prefix: Option<f64>,
+    pub suffix: Option<f64>,
+    /// Context score of the chosen candidate minus the runner-up's.
+    pub margin: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    /// The new span: `None` for `deleted` and `ambiguous`.
+    pub new: Option<Candidate>,
+    /// 1.0 for the safe statuses; similarity of old and new text for
+    /// `edited`; 0 otherwise.
+    pub confidence: f64,
+    pub candidates: Vec<Candidate>,
+    pub signals: Signals,
+    /// For `edited`: the change is only `whitespace`, `punctuation` or
+    /// `unicode-normalization`.
+    pub reason: Option<&'static str>,
+}
+
+/// Unchanged stretches between two texts, in code points.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// (old start, new start, length), sorted by old start.
+    segments: Vec<(usize, usize, usize)>,
+    /// Whether the deadline cut the diff short.
+    pub timed_out: bool,
+}
+
+impl Mapping {
+    /// Diffs two texts by lines, then refines changed hunks by characters.
+    pub fn new(old: &str, new: &str, deadline: Duration) -> Mapping {
+        let until = Instant::now() + deadline;
+        let (old_lines, old_starts) = lines(old);
+        let (new_lines, new_starts) = lines(new);
+        let ops = capture_diff_slices_deadline(
+            Algorithm::Myers,
+            &old_lines,
+            &new_lines,
+            Some(until.into()),
+        );
+        let old_chars: Vec<char> = old.chars().collect();
+        let new_chars: Vec<char> = new.chars().collect();
+        let mut mapping = Mapping::default();
+        let mut pending: Option<(usize, usize, usize, usize)> = None;
+        let flush = |mapping: &mut Mapping, hunk: Option<(usize, usize, usize, usize)>| {
+            let Some((o0, o1, n0, n1)) = hunk else { return };
+            let (a0, a1) = (old_starts[o0], old_starts[o1]);
+            let (b0, b1) = (new_starts[n0], new_starts[n1]);
+            if a1 == a0 || b1 == b0 {
+                return;
+            }
+            if a1 - a0 > MAX_REFINE || b1 - b0 > MAX_REFINE || Instant::now() >= until {
+                mapping.timed_out |= Instant::now() >= until;
+                return;
+            }
+            let inner = capture_diff_slices_deadline(
+                Algorithm::Myers,
+                &old_chars[a0..a1],
+                &new_chars[b0..b1],
+                Some(until.into()),
+            );
+            for op in inner {
+                if let DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                } = op
+                {
+                    mapping.segments.push((a0 + old_index, b0 + new_index, len));
+                }
+            }
+        };
+        for op in &ops {
+            match *op {
+                DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                } => {
+                    flush(&mut mapping, pending.take());
+                    let start = old_starts[old_index];
+                    let length = old_starts[old_index + len] - start;
+                    mapping
+                        .segments
+                        .push((start, new_starts[new_index], length));
+                }
+                _ => {
+                    let (o, ol, n, nl) = match *op {
+                        DiffOp::Delete {
+                            old_index,
+                            old_len,
+                            new_index,
+                        } => (old_index, old_len, new_index, 0),
+                        DiffOp::Insert {
+                            old_index,
+                            new_index,
+                            new_len,
+                        } => (old_index, 0, new_index, new_len),
+                        DiffOp::Replace {
+                            old_index,
+                            old_len,
+                            new_index,
+                            new_len,
+                        } => (old_index, old_len, new_index, new_len),
+                        DiffOp::Equal { .. } => unreachable!("handled above"),
+                    };
+                    pending = Some(match pending {
+                        Some((o0, _, n0, _)) => (o0, o + ol, n0, n + nl),
+                        None => (o, o + ol, n, n + nl),
+                    });
+                }
+            }
+        }
+        flush(&mut mapping, pending.take());
+        mapping.timed_out |= Instant::now() >= until;
+        mapping.segments.sort_unstable();
+        mapping.segments.retain(|s| s.2 > 0);
+        mapping
+    }
+
+    fn segment_at(&self, old: usize) -> Option<(usize, usize, usize)> {
+        let i = self.segments.partition_point(|s| s.0 <= old);
+        let seg = *self.segments.get(i.checked_sub(1)?)?;
+        (old < seg.0 + seg.2).then_some(seg)
+    }
+
+    /// Where an unchanged old code point is in the new text.
+    pub fn map(&self, old: usize) -> Option<usize> {
+        self.segment_at(old).map(|(o, n, _)| n + (old - o))
+    }
+
+    /// The new span of an old span lying wholly in one unchanged stretch.
+    fn map_exact(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let (o, n, len) = self.segment_at(start)?;
+        (end <= o + len).then(|| (n + start - o, n + end - o))
+    }
+
+    /// How many code points of `[start, end)` are unchanged, and the new
+    /// positions of the first and last of them.
+    fn survivors(&self, start: usize, end: usize) -> (usize, Option<usize>, Option<usize>) {
+        let mut count = 0;
+        let (mut first, mut last) = (None, None);
+        let i = self.segments.partition_point(|s| s.0 + s.2 <= start);
+        for &(o, n, len) in &self.segments[i..] {
+            if o >= end {
+                break;
+            }
+            let a = o.max(start);
+            let b = (o + len).min(end);
+            if a < b {
+                count += b - a;
+                first.get_or_insert(n + a - o);
+                last = Some(n + b - o);
+            }
+        }
+        (count, first, last)
+    }
+}
+
+/// Lines (with their line breaks) and the code-point offset where each
+/// starts, plus one final offset for the end of the text.
+fn lines(text: &str) -> (Vec<&str>, Vec<usize>) {
+    let mut lines = Vec::new();
+    let mut starts = vec![0];
+    let mut chars = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push(line);
+        chars += line.chars().count();
+        starts.push(chars);
+    }
+    (lines, starts)
+}
+
+/// Length of the common suffix of `a` and `b`, in characters.
+fn common_suffix(a: &str, b: &str) -> usize {
+    a.chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// The context a span had: the annotation's own prefix/suffix, or the old
+/// text around it. An empty context means the span touched the start (or
+/// end) of the text, which is itself context a candidate keeps or loses.
+fn old_context(
+    old: &SourceText,
+    span: &OldSpan,
+    quote_fits: bool,
+) -> (Option<String>, Option<String>) {
+    let before = span.prefix.clone().or_else(|| {
+        quote_fits.then(|| {
+            old.slice(span.start.saturating_sub(CONTEXT), span.start)
+                .unwrap_or("")
+                .to_string()
+        })
+    });
+    let after = span.suffix.clone().or_else(|| {
+        quote_fits.then(|| {
+            old.slice(span.end, (span.end + CONTEXT).min(old.char_len()))
+                .unwrap_or("")
+                .to_string()
+        })
+    });
+    (before, after)
+}
+
+/// How much of the old context survives next to a candidate, per side.
+fn context_score(
+    new: &SourceText,
+    cand: (usize, usize),
+    before: &Option<String>,
+    after: &Option<String>,
+) -> (Option<f64>, Option<f64>) {
+    let prefix = before.as_ref().map(|b| {
+        if b.is_empty() {
+            return if cand.0 == 0 { 1.0 } else { 0.0 };
+        }
+        let n = b.chars().count();
+        let here = new.slice(cand.0.saturating_sub(n), cand.0).unwrap_or("");
+        common_suffix(b, here) as f64 / n as f64
+    });
+    let suffix = after.as_ref().map(|a| {
+        if a.is_empty() {
+            return if cand.1 == new.char_len() { 1.0 } else { 0.0 };
+        }
+        let n = a.chars().count();
+        let here = new
+            .slice(cand.1, (cand.1 + n).min(new.char_len()))
+            .unwrap_or("");
+        common_prefix(a, here) as f64 / n as f64
+    });
+    (prefix, suffix)
+}
+
+/// How many characters of the old text's context, up to `LONG_CONTEXT` on
+/// each side, a candidate keeps. Reaching the start (or end) of both texts
+/// counts as one more.
+fn kept_context(
+    old: &SourceText,
+    span: &OldSpan,
+    fits: bool,
+    new: &SourceText,
+    cand: (usize, usize),
+) -> (usize, usize) {
+    let (before, after) = if fits {
+        (
+            old.slice(span.start.saturating_sub(LONG_CONTEXT), span.start)
+                .unwrap_or("")
+                .to_string(),
+            old.slice(span.end, (span.end + LONG_CONTEXT).min(old.char_len()))
+                .unwrap_or("")
+                .to_string(),
+        )
+    } else {
+        (
+            span.prefix.clone().unwrap_or_default(),
+            span.suffix.clone().unwrap_or_default(),
+        )
+    };
+    let (nb, na) = (before.chars().count(), after.chars().count());
+    let here_before = new.slice(cand.0.saturating_sub(nb), cand.0).unwrap_or("");
+    let here_after = new
+        .slice(cand.1, (cand.1 + na).min(new.char_len()))
+        .unwrap_or("");
+    let mut p = common_suffix(&before, here_before);
+    let mut s = common_prefix(&after, here_after);
+    if fits && p == nb && span.start == nb && cand.0 == nb {
+        p += 1;
+    }
+    if fits && s == na && span.end + na == old.char_len() && cand.1 + na == new.char_len() {
+        s += 1;
+    }
+    (p, s)
+}
+
+fn combined(score: (Option<f64>, Option<f64>)) -> f64 {
+    match score {
+        (Some(p), Some(s)) => (p + s) / 2.0,
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => 0.0,
+    }
+}
+
+/// Similarity of two texts in [0, 1] (1 = equal), by edit distance over
+/// characters; long texts are compared by their common ends to stay cheap.
+fn similarity(a: &str, b: &str) -> f64 {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.max(lb) == 0 {
+        return 1.0;
+    }
+    if la.max(lb) > 2_000 {
+        let kept = common_prefix(a, b) + common_suffix(a, b);
+        return (kept.min(la.min(lb)) as f64) / la.max(lb) as f64;
+    }
+    strsim::normalized_levenshtein(a, b)
+}
+
+fn reason_for(old: &str, new: &str) -> Option<&'static str> {
+    let described = describe_difference(old, new)?;
+    Some(if described.starts_with("Unicode") {
+        "unicode-normalization"
+    } else if described == "whitespace" {
+        "whitespace"
+    } else {
+        "punctuation"
+    })
+}
+
+/// Carries every span from `old` to `new`.
+pub fn carry(
+    old: &SourceText,
+    new: &SourceText,
+    spans: &[OldSpan],
+    deadline: Duration,
+) -> (Vec<Outcome>, bool) {
+    if old.sha256() == new.sha256() {
+        let outcomes = spans
+            .iter()
+            .map(|s| {
+                safe(
+                    Status::Intact,
+                    s.start,
+                    s.end,
+                    &s.quote,
+                    DiffSignal::Exact,
+                    1,
+                    (None, None),
+                    None,
+                )
+            })
+            .collect();
+        return (outcomes, false);
+    }
+    let mapping = Mapping::new(old.text(), new.text(), deadline);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; spans.len()];
+    let mut to_search = Vec::new();
+    for (i, span) in spans.iter().enumerate() {
+        let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
+        // The diff alone decides only when the span and all the context
+        // around it are unchanged: then no other occurrence can fit better.
+        if let (true, Some((s, e))) = (fits, mapping.map_exact(span.start, span.end)) {
+            let (before, after) = old_context(old, span, fits);
+            let score = context_score(new, (s, e), &before, &after);
+            let full = |side: Option<f64>| side.is_none_or(|x| x >= 1.0);
+            if full(score.0) && full(score.1) {
+                let status = if (s, e) == (span.start, span.end) {
+                    Status::Intact
+                } else {
+                    Status::Shifted
+                };
+                outcomes[i] = Some(safe(
+                    status,
+                    s,
+                    e,
+                    &span.quote,
+                    DiffSignal::Exact,
+                    1,
+                    score,
+                    None,
+                ));
+                continue;
+            }
+        }
+        to_search.push(i);
+    }
+    let found = find_all(new, spans, &to_search);
+    for i in to_search {
+        outcomes[i] = Some(judge(
+            old,
+            new,
+            &mapping,
+            &spans[i],
+            found.get(&spans[i].quote).map_or(&[][..], |v| v),
+        ));
+    }
+    (
+        outcomes
+            .into_iter()
+            .map(|o| o.expect("every span judged"))
+            .collect(),
+        mapping.timed_out,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn safe(
+    status: Status,
+    start: usize,
+    end: usize,
+    quote: &str,
+    diff: DiffSignal,
+    occurrences: usize,
+    score: (Option<f64>, Option<f64>),
+    margin: Option<f64>,
+) -> Outcome {
+    Outcome {
+        status,
+        new: Some(Candidate {
+            start,
+            end,
+            quote: quote.to_string(),
+        }),
+        confidence: 1.0,
+        candidates: Vec::new(),
+        signals: Signals {
+            diff,
+            occurrences,
+            prefix: score.0,
+            suffix: score.1,
+            margin,
+        },
+        reason: None,
+    }
+}
+
+/// Every occurrence (up to a cap) of each quote that needs searching, in
+/// one pass over the new text.
+fn find_all(
+    new: &SourceText,
+    spans: &[OldSpan],
+    which: &[usize],
+) -> HashMap<String, Vec<(usize, usize)>> {
+    let mut patterns: Vec<&str> = which
+        .iter()
+        .map(|&i| spans[i].quote.as_str())
+        .filter(|q| !q.is_empty())
+        .collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut found: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    if patterns.is_empty() {
+        return found;
+    }
+    let Ok(automaton) = AhoCorasick::new(&patterns) else {
+        return found;
+    };
+    let lengths: Vec<usize> = patterns.iter().map(|p| p.chars().count()).collect();
+    for m in automaton.find_overlapping_iter(new.text()) {
+        let id = m.pattern().as_usize();
+        let list = found.entry(patterns[id].to_string()).or_default();
+        if list.len() <= MAX_CANDIDATES {
+            let start = new.char_of(m.start());
+            list.push((start, start + lengths[id]));
+        }
+    }
+    found
+}
+
+fn judge(
+    old: &SourceText,
+    new: &SourceText,
+    mapping: &Mapping,
+    span: &OldSpan,
+    occurrences: &[(usize, usize)],
+) -> Outcome {
+    let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
+    let (count, first, last) = if fits {
+        mapping.survivors(span.start, span.end)
+    } else {
+        (0, None, None)
+    };
+    let span_len = span.end.saturating_sub(span.start).max(1);
+    let diff = match (count, first, last) {
+        (0, _, _) => DiffSignal::None,
+        _ if mapping.map(span.start).is_some()
+            && mapping.map(span.end.saturating_sub(1)).is_some() =>
+        {
+            DiffSignal::Boundaries
+        }
+        _ => DiffSignal::Partial,
+    };
+    let mapped_start = if fits { mapping.map(span.start) } else { None };
+    let mapped_end = if fits {
+        mapping.map(span.end.saturating_sub(1)).map(|e| e + 1)
+    } else {
+        None
+    };
+
+    // The search signal: exact occurrences, judged by context and by the
+    // diff's view of where the span went.
+    let (before, after) = old_context(old, span, fits);
+    let scored: Vec<((usize, usize), (Option<f64>, Option<f64>), bool)> = occurrences
+        .iter()
+        .map(|&c| {
+            let agrees = mapped_start == Some(c.0) || mapped_end == Some(c.1);
+            (c, context_score(new, c, &before, &after), agrees)
+        })
+        .collect();
+    let n = scored.len();
+    let both_ends = |c: (usize, usize)| mapped_start == Some(c.0) && mapped_end == Some(c.1);
+    // The only occurrence, where the diff puts both ends: the diff and the
+    // search agree.
+    if let [(c, score, _)] = scored.as_slice() {
+        if both_ends(*c) {
+            let status = if *c == (span.start, span.end) {
+                Status::Intact
+            } else {
+                Status::Shifted
+            };
+            return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
+        }
+    }
+    // A quote found once in the old text and once in the new is the same
+    // passage when it is long enough to be distinctive, or keeps some of
+    // its context.
+    if let [(c, score, agrees)] = scored.as_slice() {
+        let quote_len = span.quote.chars().count();
+        let unique_before = old.occurrences(&span.quote).len() == 1;
+        if unique_before && (quote_len >= DISTINCTIVE || combined(*score) >= MIN_CONTEXT / 2.0) {
+            let status = if *c == (span.start, span.end) {
+                Status::Intact
+            } else if *agrees {
+                Status::Shifted
+            } else {
+                Status::Moved
+            };
+            return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
+        }
+    }
+    // Several occurrences: context decides. The best place must keep at
+    // least half its near context, keep as much context as every other
+    // place on *both* sides (followed up to LONG_CONTEXT), and lead the
+    // runner-up clearly. Sides that disagree make the choice unjustified.
+    if n >= 2 {
+        let kept: Vec<(usize, usize)> = scored
+            .iter()
+            .map(|(c, _, _)| kept_context(old, span, fits, new, *c))
+            .collect();
+        let total = |k: (usize, usize)| k.0 + k.1;
+        let best = (0..n)
+            .max_by(|&a, &b| {
+                total(kept[a])
+                    .cmp(&total(kept[b]))
+                    .then(both_ends(scored[a].0).cmp(&both_ends(scored[b].0)))
+            })
+            .unwrap_or(0);
+        let dominates =
+            (0..n).all(|o| o == best || (kept[o].0 <= kept[best].0 && kept[o].1 <= kept[best].1));
+        let runner_up = (0..n)
+            .filter(|&o| o != best)
+            .map(|o| total(kept[o]))
+            .max()
+            .unwrap_or(0);
+        let lead = total(kept[best]).saturating_sub(runner_up);
+        let (c, score, agrees) = scored[best];
+        let both_sides =
+            score.0.is_none_or(|p| p >= MIN_SIDE) && score.1.is_none_or(|x| x >= MIN_SIDE);
+        // Context identifies the span only as far as it told it apart from
+        // the quote's other places in the old text already.
+        let twin = if fits {
+            old.occurrences(&span.quote)
+                .into_iter()
+                .filter(|&o| o != (span.start, span.end))
+                .map(|o| total(kept_context(old, span, fits, old, o)))
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let distinct = total(kept[best]) >= twin + MIN_LEAD;
+        if dominates && distinct && lead >= MIN_LEAD && combined(score) >= MIN_CONTEXT && both_sides
+        {
+            let status = if c == (span.start, span.end) {
+                Status::Intact
+            } else if agrees {
+                Status::Shifted
+            } else {
+                Status::Moved
+            };
+            let margin = Some(lead as f64 / (2 * LONG_CONTEXT) as f64);
+            return safe(status, c.0, c.1, &span.quote, diff, n, score, margin);
+        }
+    } else if let Some(&(c, score, agrees)) = scored.first() {
+        if combined(score) >= MIN_CONTEXT {
+            let status = if c == (span.start, span.end) {
+                Status::Intact
+            } else if agrees {
+                Status::Shifted
+            } else {
+                Status::Moved
+            };
+            return safe(status, c.0, c.1, &span.quote, diff, n, score, None);
+        }
+    }
+    let candidates: Vec<Candidate> = scored
+        .iter()
+        .take(10)
+        .map(|(c, _, _)| Candidate {
+            start: c.0,
+            end: c.1,
+            quote: span.quote.clone(),
+        })
+        .collect();
+    let signals = |score: (Option<f64>, Option<f64>), margin| Signals {
+        diff,
+        occurrences: n,
+        prefix: score.0,
+        suffix: score.1,
+        margin,
+    };
+    if n >= 2 {
+        let margin = (n >= 2).then(|| combined(scored[0].1) - combined(scored[1].1));
+        return Outcome {
+            status: Status::Ambiguous,
+            new: None,
+            confidence: 0.0,
+            candidates,
+            signals: signals(scored[0].1, margin),
+            reason: None,
+        };
+    }
+    // The region survives with changed text: propose what is there now.
+    if let (true, Some(s), Some(e)) = (count > 0, first, last) {
+        if s < e {
+            let text = new.slice(s, e).unwrap_or("").to_string();
+            let confidence =
+                similarity(&span.quote, &text) * (count as f64 / span_len as f64).sqrt();
+            let score = context_score(new, (s, e), &before, &after);
+            return Outcome {
+                status: Status::Edited,
+                reason: reason_for(&span.quote, &text),
+                new: Some(Candidate {
+                    start: s,
+                    end: e,
+                    quote: text,
+                }),
+                confidence: (confidence * 1000.0).round() / 1000.0,
+                candidates,
+                signals: signals(score, None),
+            };
+        }
+    }
+    Outcome {
+        status: Status::Deleted,
+        new: None,
+        confidence: 0.0,
+        candidates,
+        signals: signals(scored.first().map_or((None, None), |s| s.1), None),
+        reason: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> SourceText {
+        SourceText::from_bytes(s.as_bytes().to_vec()).unwrap()
+    }
+
+    fn span(old: &SourceText, quote: &str, nth: usize) -> OldSpan {
+        let (start, end) = old.occurrences(quote)[nth];
+        OldSpan {
+            start,
+            end,
+            quote: quote.to_string(),
+            prefix: None,
+            suffix: None,
+        }
+    }
+
+    fn one(old: &str, new: &str, quote: &str, nth: usize) -> Outcome {
+        let (old, new) = (text(old), text(new));
+        let s = span(&old, quote, nth);
+        carry(&old, &new, &[s], DEFAULT_DEADLINE).0.remove(0)
+    }
+
+    #[test]
+    fn unchanged_text_is_intact() {
+        let o = one("a b c\nd e f\n", "a b c\nd e f\n", "e", 0);
+        assert_eq!(o.status, Status::Intact);
+    }
+
+    #[test]
+    fn insertion_before_shifts() {
+        let o = one(
+            "one two\nthree four\n",
+            "zero\none two\nthree four\n",
+            "three",
+            0,
+        );
+        assert_eq!(o.status, Status::Shifted);
+        assert_eq!(o.new.unwrap().start, 13);
+    }
+
+    #[test]
+    fn moved_paragraph_is_moved() {
+        let old = "First paragraph about cats and their habits.\nSecond paragraph on dogs, loyal and loud.\nThird about birds.\n";
+        let new = "Third about birds.\nFirst paragraph about cats and their habits.\nSecond paragraph on dogs, loyal and loud.\n";
+        let o = one(old, new, "Third about birds", 0);
+        assert!(o.status.is_safe(), "{o:?}");
+        let new_text = text(new);
+        let n = o.new.unwrap();
+        assert_eq!(new_text.slice(n.start, n.end), Some("Third about birds"));
+    }
+
+    #[test]
+    fn edited_text_is_edited_with_a_reason() {
+        let o = one(
+            "He said it's fine.\nNext line.\n",
+            "He said it’s fine.\nNext line.\n",
+            "it's fine",
+            0,
+        );
+        assert_eq!(o.status, Status::Edited);
+        assert_eq!(o.reason, Some("punctuation"));
+        assert_eq!(o.new.unwrap().quote, "it’s fine");
+    }
+
+    #[test]
+    fn deleted_text_is_deleted() {
+        let o = one(
+            "Keep this.\nDrop this sentence entirely.\nKeep that.\n",
+            "Keep this.\nKeep that.\n",
+            "Drop this sentence",
+            0,
+        );
+        assert_eq!(o.status, Status::Deleted);
+        assert!(o.new.is_none());
+    }
+
+    #[test]
+    fn identical_copies_without_context_are_ambiguous() {
+        // The span's own line is rewritten; two identical copies appear.
+        let old = "x\nthe cat sat\ny\n";
+        let new = "x\nthe cat sat here\ny\nthe cat sat here\n";
+        let o = one(old, new, "the cat sat", 0);
+        assert!(
+            !o.status.is_safe() || o.new.as_ref().is_some_and(|n| n.start == 2),
+            "{o:?}"
+        );
+    }
+}
