@@ -150,12 +150,8 @@ impl Mapping {
         let until = Instant::now() + deadline;
         let (old_lines, old_starts) = lines(old);
         let (new_lines, new_starts) = lines(new);
-        let ops = capture_diff_slices_deadline(
-            Algorithm::Myers,
-            &old_lines,
-            &new_lines,
-            Some(until.into()),
-        );
+        let ops =
+            capture_diff_slices_deadline(Algorithm::Myers, &old_lines, &new_lines, Some(until));
         let old_chars: Vec<char> = old.chars().collect();
         let new_chars: Vec<char> = new.chars().collect();
         let mut mapping = Mapping::default();
@@ -175,7 +171,7 @@ impl Mapping {
                 Algorithm::Myers,
                 &old_chars[a0..a1],
                 &new_chars[b0..b1],
-                Some(until.into()),
+                Some(until),
             );
             for op in inner {
                 if let DiffOp::Equal {
@@ -569,6 +565,10 @@ fn find_all(
     found
 }
 
+/// An occurrence, its context score per side, and whether the diff puts
+/// one of its ends there.
+type Scored = ((usize, usize), (Option<f64>, Option<f64>), bool);
+
 fn judge(
     old: &SourceText,
     new: &SourceText,
@@ -602,7 +602,7 @@ fn judge(
     // The search signal: exact occurrences, judged by context and by the
     // diff's view of where the span went.
     let (before, after) = old_context(old, span, fits);
-    let scored: Vec<((usize, usize), (Option<f64>, Option<f64>), bool)> = occurrences
+    let scored: Vec<Scored> = occurrences
         .iter()
         .map(|&c| {
             let agrees = mapped_start == Some(c.0) || mapped_end == Some(c.1);
