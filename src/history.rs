@@ -26,6 +26,12 @@ pub enum HistoryError {
         help("run without --staged to check the working tree, or `git init` first")
     )]
     NoRepository(String),
+    #[error("`{0}` is not a commit in this repository")]
+    #[diagnostic(
+        code(annot::unknown_revision),
+        help("name a commit, branch or tag: e.g. HEAD, main, HEAD~1, a commit id")
+    )]
+    UnknownRevision(String),
     #[error("the workspace {0} is not inside the repository's working tree")]
     #[diagnostic(code(annot::outside_work_tree))]
     OutsideWorkTree(String),
@@ -146,6 +152,55 @@ impl Git {
             );
         }
         Ok(entries)
+    }
+
+    /// The files of a commit under the workspace, keyed by
+    /// workspace-relative path, like the index.
+    pub fn commit_entries(&self, rev: &str) -> Result<BTreeMap<String, IndexEntry>, HistoryError> {
+        let repo = self.repo();
+        let commit = repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|_| HistoryError::UnknownRevision(rev.to_string()))?;
+        let mut entries = BTreeMap::new();
+        let tree = commit.tree()?;
+        let mut stack = vec![(tree.id(), String::new())];
+        while let Some((tree_id, dir)) = stack.pop() {
+            let tree = repo.find_tree(tree_id)?;
+            for item in tree.iter() {
+                let path = format!("{dir}{}", item.name().unwrap_or(""));
+                match item.kind() {
+                    Some(ObjectType::Tree) => {
+                        let folder = format!("{path}/");
+                        // Only folders on the way to, or inside, the workspace.
+                        if folder.starts_with(&self.prefix) || self.prefix.starts_with(&folder) {
+                            stack.push((item.id(), folder));
+                        }
+                    }
+                    Some(ObjectType::Blob) | Some(ObjectType::Commit) => {
+                        if let Some(rel) = path.strip_prefix(&self.prefix) {
+                            entries.insert(
+                                rel.to_string(),
+                                IndexEntry {
+                                    oid: item.id(),
+                                    kind: kind_of(item.filemode() as u32),
+                                },
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The bytes of the historic source version with this sha256, if any.
+    pub fn find_version(&self, sha256: &str) -> Result<Option<Vec<u8>>, HistoryError> {
+        match self.historic_versions()?.find(sha256) {
+            Some(version) => Ok(Some(self.read_blob(version.oid)?)),
+            None => Ok(None),
+        }
     }
 
     pub fn read_blob(&self, oid: Oid) -> Result<Vec<u8>, HistoryError> {

@@ -16,6 +16,7 @@ pub mod history;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod workspace;

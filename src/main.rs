@@ -3,7 +3,7 @@
 
 use annot::commands::{self, HookInstall, InitAction};
 use annot::finding::Severity;
-use annot::report::{self, github, human, json, show};
+use annot::report::{self, github, human, json, review as review_report, show};
 use annot::workspace::{self, WorkspaceError};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -54,6 +54,30 @@ enum Command {
         /// Where to create it (default: the current folder).
         dir: Option<PathBuf>,
     },
+    /// Review what changed: where annotations on changed sources went
+    /// (drift), and which annotations were added, removed or modified.
+    /// Default: HEAD against the working tree.
+    Diff {
+        /// The revision to compare from (default: HEAD).
+        base: Option<String>,
+        /// The revision to compare to (default: the working tree).
+        head: Option<String>,
+        /// Compare HEAD with what is staged (the index).
+        #[arg(long, conflicts_with = "head")]
+        staged: bool,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+    },
+    /// Carry annotations over to the new text of their sources: show what
+    /// would happen, or with --write apply the safe moves in place and mark
+    /// the rest with `drift:` for review.
+    Reanchor {
+        /// Annotation files or folders (default: all of annotations/).
+        paths: Vec<PathBuf>,
+        /// Update the files (otherwise only report).
+        #[arg(long)]
+        write: bool,
+    },
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
     Show {
@@ -77,6 +101,14 @@ enum HookAction {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -203,6 +235,51 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
             print(&out);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            base,
+            head,
+            staged,
+            format,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let review = annot::review::diff(&root, base.as_deref(), head.as_deref(), staged)?;
+            print(&match format {
+                DiffFormat::Human => review_report::human(&review),
+                DiffFormat::Json => review_report::json(&review),
+                DiffFormat::Markdown => review_report::markdown(&review),
+                DiffFormat::Github => review_report::github(&review),
+            });
+            Ok(if review.needs_review() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Reanchor { paths, write } => {
+            let root = root(cli.directory.as_deref())?;
+            let (review, rewritten, refusals) = annot::review::reanchor(&root, &paths, write)?;
+            let mut out = human::render(&refusals, &Default::default(), color_wanted());
+            out.push_str(&review_report::human(&review));
+            for file in &rewritten {
+                out.push_str(&format!(
+                    "wrote {}: {} span(s) carried over, {} marked with `drift:` for review\n",
+                    file.path, file.applied, file.flagged
+                ));
+            }
+            if !write && !review.drift.is_empty() {
+                out.push_str("nothing was written: run `annot reanchor --write` to apply the safe moves and mark the rest\n");
+            }
+            if review.drift.is_empty() && review.problems.is_empty() {
+                out.push_str("every annotation is pinned to the current text of its source: nothing to reanchor\n");
+            }
+            print(&out);
+            let unresolved = review.needs_review() || !refusals.is_empty();
+            Ok(if unresolved {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Show { id } => {
             let root = root(cli.directory.as_deref())?;

@@ -333,10 +333,29 @@ impl Tree {
         })
     }
 
+    /// A commit's files (`rev` as git understands it: HEAD, main, a sha).
+    pub fn commit(root: &Path, rev: &str) -> Result<Tree, WorkspaceError> {
+        let git = Git::open(root)?
+            .ok_or_else(|| HistoryError::NoRepository(root.display().to_string()))?;
+        let entries = git.commit_entries(rev)?;
+        Ok(Tree::Index {
+            git: Arc::new(git),
+            entries,
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Tree::WorkTree => "worktree",
             Tree::Index { .. } => "index",
+        }
+    }
+
+    /// The repository behind this tree, if it has one.
+    pub fn git(&self, root: &Path) -> Option<Arc<Git>> {
+        match self {
+            Tree::Index { git, .. } => Some(Arc::clone(git)),
+            Tree::WorkTree => Git::open(root).ok().flatten().map(Arc::new),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod review;
 pub mod show;
 
 use crate::finding::{Finding, Severity};
