@@ -18,11 +18,19 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(500);
 /// Changed hunks larger than this (in code points, either side) are not
 /// refined character by character: their spans go to search.
 const MAX_REFINE: usize = 20_000;
+/// Deleted and inserted lines are paired only up to this many comparisons.
+const MAX_PAIRINGS: usize = 250_000;
+/// A deleted and an inserted line this similar (shared trigrams) are taken
+/// to be one line, moved and perhaps edited.
+const MIN_LINE_SIMILARITY: f64 = 0.5;
 /// Context compared around a span when the annotation gives none.
 const CONTEXT: usize = 32;
 /// Among several occurrences, each side of the winner must keep at least
 /// this share of its near context: one-sided support is too weak.
 const MIN_SIDE: f64 = 0.25;
+/// An `edited` proposal must be at least this similar to the old quote;
+/// below it the span's text is taken to be gone (`deleted`).
+const MIN_EDITED_SIMILARITY: f64 = 0.5;
 /// How far context is followed to tell apart several occurrences.
 const LONG_CONTEXT: usize = 256;
 /// The winner among several occurrences must match this many more
@@ -156,34 +164,7 @@ impl Mapping {
         let new_chars: Vec<char> = new.chars().collect();
         let mut mapping = Mapping::default();
         let mut pending: Option<(usize, usize, usize, usize)> = None;
-        let flush = |mapping: &mut Mapping, hunk: Option<(usize, usize, usize, usize)>| {
-            let Some((o0, o1, n0, n1)) = hunk else { return };
-            let (a0, a1) = (old_starts[o0], old_starts[o1]);
-            let (b0, b1) = (new_starts[n0], new_starts[n1]);
-            if a1 == a0 || b1 == b0 {
-                return;
-            }
-            if a1 - a0 > MAX_REFINE || b1 - b0 > MAX_REFINE || Instant::now() >= until {
-                mapping.timed_out |= Instant::now() >= until;
-                return;
-            }
-            let inner = capture_diff_slices_deadline(
-                Algorithm::Myers,
-                &old_chars[a0..a1],
-                &new_chars[b0..b1],
-                Some(until),
-            );
-            for op in inner {
-                if let DiffOp::Equal {
-                    old_index,
-                    new_index,
-                    len,
-                } = op
-                {
-                    mapping.segments.push((a0 + old_index, b0 + new_index, len));
-                }
-            }
-        };
+        let mut hunks = Vec::new();
         for op in &ops {
             match *op {
                 DiffOp::Equal {
@@ -191,7 +172,7 @@ impl Mapping {
                     new_index,
                     len,
                 } => {
-                    flush(&mut mapping, pending.take());
+                    hunks.extend(pending.take());
                     let start = old_starts[old_index];
                     let length = old_starts[old_index + len] - start;
                     mapping
@@ -225,11 +206,118 @@ impl Mapping {
                 }
             }
         }
-        flush(&mut mapping, pending.take());
+        hunks.extend(pending.take());
+        // Changed lines, old and new, are paired by similarity (a line
+        // edited in place, or moved and perhaps edited on the way) and each
+        // pair is refined by characters. Refining a whole multi-line hunk
+        // by characters would match scattered letters instead.
+        let mut deleted_lines = Vec::new();
+        let mut inserted_lines = Vec::new();
+        for &(o0, o1, n0, n1) in &hunks {
+            deleted_lines.extend(o0..o1);
+            inserted_lines.extend(n0..n1);
+        }
+        let old_side = (&old_lines[..], &old_starts[..], &old_chars[..]);
+        let new_side = (&new_lines[..], &new_starts[..], &new_chars[..]);
+        if deleted_lines.len() * inserted_lines.len() <= MAX_PAIRINGS {
+            mapping.pair_lines(old_side, new_side, &deleted_lines, &inserted_lines, until);
+        } else {
+            // Too many to compare all: pair lines by position within each hunk.
+            for &(o0, o1, n0, n1) in &hunks {
+                for (d, i) in (o0..o1).zip(n0..n1) {
+                    mapping.pair_lines(old_side, new_side, &[d], &[i], until);
+                }
+            }
+        }
         mapping.timed_out |= Instant::now() >= until;
         mapping.segments.sort_unstable();
         mapping.segments.retain(|s| s.2 > 0);
         mapping
+    }
+
+    /// Maps unchanged characters between an old and a new stretch.
+    fn refine(
+        &mut self,
+        old: &[char],
+        new: &[char],
+        (a0, a1): (usize, usize),
+        (b0, b1): (usize, usize),
+        until: Instant,
+    ) {
+        if a1 == a0 || b1 == b0 {
+            return;
+        }
+        if a1 - a0 > MAX_REFINE || b1 - b0 > MAX_REFINE || Instant::now() >= until {
+            self.timed_out |= Instant::now() >= until;
+            return;
+        }
+        let inner =
+            capture_diff_slices_deadline(Algorithm::Myers, &old[a0..a1], &new[b0..b1], Some(until));
+        for op in inner {
+            if let DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } = op
+            {
+                self.segments.push((a0 + old_index, b0 + new_index, len));
+            }
+        }
+    }
+
+    /// Pairs each deleted line with the most similar unpaired inserted line
+    /// (by shared character trigrams) and refines each pair by characters.
+    fn pair_lines(
+        &mut self,
+        (old_lines, old_starts, old_chars): (&[&str], &[usize], &[char]),
+        (new_lines, new_starts, new_chars): (&[&str], &[usize], &[char]),
+        deleted: &[usize],
+        inserted: &[usize],
+        until: Instant,
+    ) {
+        if deleted.is_empty() || inserted.is_empty() {
+            return;
+        }
+        let grams = |line: &str| -> std::collections::HashSet<[char; 3]> {
+            let chars: Vec<char> = line.chars().collect();
+            chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+        };
+        let inserted_grams: Vec<_> = inserted.iter().map(|&i| grams(new_lines[i])).collect();
+        let mut used = vec![false; inserted.len()];
+        for &d in deleted {
+            if Instant::now() >= until {
+                self.timed_out = true;
+                return;
+            }
+            let g = grams(old_lines[d]);
+            if g.len() < 4 {
+                continue;
+            }
+            let best = inserted_grams
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !used[*k])
+                .map(|(k, h)| {
+                    (
+                        k,
+                        g.intersection(h).count() as f64 / g.len().max(h.len()) as f64,
+                    )
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((k, score)) = best {
+                if score >= MIN_LINE_SIMILARITY {
+                    used[k] = true;
+                    let i = inserted[k];
+                    self.refine(
+                        old_chars,
+                        new_chars,
+                        (old_starts[d], old_starts[d + 1]),
+                        (new_starts[i], new_starts[i + 1]),
+                        until,
+                    );
+                }
+            }
+        }
     }
 
     fn segment_at(&self, old: usize) -> Option<(usize, usize, usize)> {
@@ -733,11 +821,26 @@ fn judge(
         };
     }
     // The region survives with changed text: propose what is there now.
-    if let (true, Some(s), Some(e)) = (count > 0, first, last) {
-        if s < e {
-            let text = new.slice(s, e).unwrap_or("").to_string();
-            let confidence =
-                similarity(&span.quote, &text) * (count as f64 / span_len as f64).sqrt();
+    if let (true, Some(first), Some(last)) = (count > 0, first, last) {
+        // The proposal runs between the span's surviving neighbours (the
+        // characters just before and after it), when they survived.
+        let s = span
+            .start
+            .checked_sub(1)
+            .and_then(|b| mapping.map(b))
+            .map(|p| p + 1)
+            .filter(|&p| p <= first)
+            .unwrap_or(first);
+        let e = mapping
+            .map(span.end)
+            .filter(|&p| p >= last && p - s <= 3 * span_len + 20)
+            .unwrap_or(last);
+        let text = new.slice(s, e.max(s)).unwrap_or("").to_string();
+        let alike = similarity(&span.quote, &text);
+        // Scattered letters matched by the character diff are not a
+        // surviving region: the proposal must still resemble the quote.
+        if s < e && alike >= MIN_EDITED_SIMILARITY {
+            let confidence = alike * (count as f64 / span_len as f64).sqrt();
             let score = context_score(new, (s, e), &before, &after);
             return Outcome {
                 status: Status::Edited,
