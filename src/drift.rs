@@ -821,7 +821,9 @@ fn judge(
         };
     }
     // The region survives with changed text: propose what is there now.
-    if let (true, Some(first), Some(last)) = (count > 0, first, last) {
+    // Pieces that landed out of order are scattered, not a surviving region.
+    if let (true, Some(first), Some(last)) = (count > 0, first, last.filter(|&l| Some(l) >= first))
+    {
         // The proposal runs between the span's surviving neighbours (the
         // characters just before and after it), when they survived.
         let s = span
@@ -833,7 +835,7 @@ fn judge(
             .unwrap_or(first);
         let e = mapping
             .map(span.end)
-            .filter(|&p| p >= last && p - s <= 3 * span_len + 20)
+            .filter(|&p| p >= last && p.checked_sub(s).is_some_and(|len| len <= 3 * span_len + 20))
             .unwrap_or(last);
         let text = new.slice(s, e.max(s)).unwrap_or("").to_string();
         let alike = similarity(&span.quote, &text);
