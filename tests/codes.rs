@@ -603,7 +603,7 @@ fn pin_mismatch_when_the_source_changed() {
     assert!(run.json()["findings"][0]["help"]
         .as_str()
         .unwrap()
-        .contains("git diff -- seeds/a.txt"));
+        .contains("annot reanchor --write"));
 }
 
 #[test]

@@ -95,7 +95,7 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
                     )
                     .with_label("pinned version")
                     .with_help(format!(
-                        "{not_checked}. See what changed with `git diff -- {path}`; restore the source if the change was a mistake, otherwise move each span to the new text and set `sha256` to {}",
+                        "{not_checked}. Run `annot diff` to see where each one went, then `annot reanchor --write` to carry the safe ones over and mark the rest for review; sha256 of the new text: {}",
                         source.sha256()
                     ))
                 }
