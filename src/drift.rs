@@ -9,6 +9,7 @@
 use crate::anchor::describe_difference;
 use crate::source::SourceText;
 use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -439,45 +440,65 @@ fn context_score(
     (prefix, suffix)
 }
 
-/// How many characters of the old text's context, up to `LONG_CONTEXT` on
-/// each side, a candidate keeps. Reaching the start (or end) of both texts
-/// counts as one more.
-fn kept_context(
-    old: &SourceText,
-    span: &OldSpan,
-    fits: bool,
-    new: &SourceText,
-    cand: (usize, usize),
-) -> (usize, usize) {
-    let (before, after) = if fits {
-        (
-            old.slice(span.start.saturating_sub(LONG_CONTEXT), span.start)
-                .unwrap_or("")
-                .to_string(),
-            old.slice(span.end, (span.end + LONG_CONTEXT).min(old.char_len()))
-                .unwrap_or("")
-                .to_string(),
-        )
-    } else {
-        (
-            span.prefix.clone().unwrap_or_default(),
-            span.suffix.clone().unwrap_or_default(),
-        )
-    };
-    let (nb, na) = (before.chars().count(), after.chars().count());
-    let here_before = new.slice(cand.0.saturating_sub(nb), cand.0).unwrap_or("");
-    let here_after = new
-        .slice(cand.1, (cand.1 + na).min(new.char_len()))
-        .unwrap_or("");
-    let mut p = common_suffix(&before, here_before);
-    let mut s = common_prefix(&after, here_after);
-    if fits && p == nb && span.start == nb && cand.0 == nb {
-        p += 1;
+/// A span's surroundings in the old text, up to `LONG_CONTEXT` a side,
+/// taken once and compared with every candidate place.
+struct LongContext<'a> {
+    before: &'a str,
+    after: &'a str,
+    /// Whether the context reaches the start (end) of the old text.
+    at_start: bool,
+    at_end: bool,
+}
+
+impl<'a> LongContext<'a> {
+    fn new(old: &'a SourceText, span: &'a OldSpan, fits: bool) -> LongContext<'a> {
+        if fits {
+            let from = span.start.saturating_sub(LONG_CONTEXT);
+            let to = (span.end + LONG_CONTEXT).min(old.char_len());
+            LongContext {
+                before: old.slice(from, span.start).unwrap_or(""),
+                after: old.slice(span.end, to).unwrap_or(""),
+                at_start: from == 0,
+                at_end: to == old.char_len(),
+            }
+        } else {
+            LongContext {
+                before: span.prefix.as_deref().unwrap_or(""),
+                after: span.suffix.as_deref().unwrap_or(""),
+                at_start: false,
+                at_end: false,
+            }
+        }
     }
-    if fits && s == na && span.end + na == old.char_len() && cand.1 + na == new.char_len() {
-        s += 1;
+
+    /// How many characters of this context a place in `text` keeps, per
+    /// side. Reaching the start (or end) of both texts counts as one more.
+    fn kept(&self, text: &SourceText, place: (usize, usize)) -> (usize, usize) {
+        let (Some(b), Some(e)) = (text.byte_of(place.0), text.byte_of(place.1)) else {
+            return (0, 0);
+        };
+        let t = text.text();
+        let mut p = self
+            .before
+            .chars()
+            .rev()
+            .zip(t[..b].chars().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        let mut s = self
+            .after
+            .chars()
+            .zip(t[e..].chars())
+            .take_while(|(x, y)| x == y)
+            .count();
+        if self.at_start && p == self.before.chars().count() && b == self.before.len() {
+            p += 1;
+        }
+        if self.at_end && s == self.after.chars().count() && e + self.after.len() == t.len() {
+            s += 1;
+        }
+        (p, s)
     }
-    (p, s)
 }
 
 fn combined(score: (Option<f64>, Option<f64>)) -> f64 {
@@ -541,44 +562,62 @@ pub fn carry(
     let mapping = Mapping::new(old.text(), new.text(), deadline);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; spans.len()];
     let mut to_search = Vec::new();
-    for (i, span) in spans.iter().enumerate() {
-        let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
-        // The diff alone decides only when the span and all the context
-        // around it are unchanged: then no other occurrence can fit better.
-        if let (true, Some((s, e))) = (fits, mapping.map_exact(span.start, span.end)) {
+    let quick: Vec<Option<Outcome>> = spans
+        .par_iter()
+        .map(|span| {
+            let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
+            // The diff alone decides only when the span and all the context
+            // around it are unchanged: then no other occurrence can fit better.
+            let (s, e) = mapping.map_exact(span.start, span.end).filter(|_| fits)?;
             let (before, after) = old_context(old, span, fits);
             let score = context_score(new, (s, e), &before, &after);
             let full = |side: Option<f64>| side.is_none_or(|x| x >= 1.0);
-            if full(score.0) && full(score.1) {
-                let status = if (s, e) == (span.start, span.end) {
-                    Status::Intact
-                } else {
-                    Status::Shifted
-                };
-                outcomes[i] = Some(safe(
-                    status,
-                    s,
-                    e,
-                    &span.quote,
-                    DiffSignal::Exact,
-                    1,
-                    score,
-                    None,
-                ));
-                continue;
+            if !(full(score.0) && full(score.1)) {
+                return None;
             }
+            let status = if (s, e) == (span.start, span.end) {
+                Status::Intact
+            } else {
+                Status::Shifted
+            };
+            Some(safe(
+                status,
+                s,
+                e,
+                &span.quote,
+                DiffSignal::Exact,
+                1,
+                score,
+                None,
+            ))
+        })
+        .collect();
+    for (i, outcome) in quick.into_iter().enumerate() {
+        match outcome {
+            Some(outcome) => outcomes[i] = Some(outcome),
+            None => to_search.push(i),
         }
-        to_search.push(i);
     }
-    let found = find_all(new, spans, &to_search);
-    for i in to_search {
-        outcomes[i] = Some(judge(
-            old,
-            new,
-            &mapping,
-            &spans[i],
-            found.get(&spans[i].quote).map_or(&[][..], |v| v),
-        ));
+    // One pass over each text finds every occurrence of every quote that
+    // needs searching: the new places, and the old places it competed with.
+    let [found, found_before] = find_all([new, old], spans, &to_search);
+    let judged: Vec<(usize, Outcome)> = to_search
+        .par_iter()
+        .map(|&i| {
+            let quote = &spans[i].quote;
+            let outcome = judge(
+                old,
+                new,
+                &mapping,
+                &spans[i],
+                found.get(quote).map_or(&[][..], |v| v),
+                found_before.get(quote).map_or(&[][..], |v| v),
+            );
+            (i, outcome)
+        })
+        .collect();
+    for (i, outcome) in judged {
+        outcomes[i] = Some(outcome);
     }
     (
         outcomes
@@ -622,11 +661,11 @@ fn safe(
 
 /// Every occurrence (up to a cap) of each quote that needs searching, in
 /// one pass over the new text.
-fn find_all(
-    new: &SourceText,
+fn find_all<const N: usize>(
+    texts: [&SourceText; N],
     spans: &[OldSpan],
     which: &[usize],
-) -> HashMap<String, Vec<(usize, usize)>> {
+) -> [HashMap<String, Vec<(usize, usize)>>; N] {
     let mut patterns: Vec<&str> = which
         .iter()
         .map(|&i| spans[i].quote.as_str())
@@ -634,20 +673,24 @@ fn find_all(
         .collect();
     patterns.sort_unstable();
     patterns.dedup();
-    let mut found: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut found: [HashMap<String, Vec<(usize, usize)>>; N] =
+        std::array::from_fn(|_| HashMap::new());
     if patterns.is_empty() {
         return found;
     }
+    // One automaton, built once, scans every text.
     let Ok(automaton) = AhoCorasick::new(&patterns) else {
         return found;
     };
     let lengths: Vec<usize> = patterns.iter().map(|p| p.chars().count()).collect();
-    for m in automaton.find_overlapping_iter(new.text()) {
-        let id = m.pattern().as_usize();
-        let list = found.entry(patterns[id].to_string()).or_default();
-        if list.len() <= MAX_CANDIDATES {
-            let start = new.char_of(m.start());
-            list.push((start, start + lengths[id]));
+    for (text, found) in texts.iter().zip(found.iter_mut()) {
+        for m in automaton.find_overlapping_iter(text.text()) {
+            let id = m.pattern().as_usize();
+            let list = found.entry(patterns[id].to_string()).or_default();
+            if list.len() <= MAX_CANDIDATES {
+                let start = text.char_of(m.start());
+                list.push((start, start + lengths[id]));
+            }
         }
     }
     found
@@ -663,6 +706,7 @@ fn judge(
     mapping: &Mapping,
     span: &OldSpan,
     occurrences: &[(usize, usize)],
+    old_occurrences: &[(usize, usize)],
 ) -> Outcome {
     let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
     let (count, first, last) = if fits {
@@ -716,7 +760,7 @@ fn judge(
     // its context.
     if let [(c, score, agrees)] = scored.as_slice() {
         let quote_len = span.quote.chars().count();
-        let unique_before = old.occurrences(&span.quote).len() == 1;
+        let unique_before = old_occurrences.len() == 1;
         if unique_before && (quote_len >= DISTINCTIVE || combined(*score) >= MIN_CONTEXT / 2.0) {
             let status = if *c == (span.start, span.end) {
                 Status::Intact
@@ -733,9 +777,10 @@ fn judge(
     // place on *both* sides (followed up to LONG_CONTEXT), and lead the
     // runner-up clearly. Sides that disagree make the choice unjustified.
     if n >= 2 {
+        let context = LongContext::new(old, span, fits);
         let kept: Vec<(usize, usize)> = scored
             .iter()
-            .map(|(c, _, _)| kept_context(old, span, fits, new, *c))
+            .map(|(c, _, _)| context.kept(new, *c))
             .collect();
         let total = |k: (usize, usize)| k.0 + k.1;
         let best = (0..n)
@@ -759,10 +804,11 @@ fn judge(
         // Context identifies the span only as far as it told it apart from
         // the quote's other places in the old text already.
         let twin = if fits {
-            old.occurrences(&span.quote)
-                .into_iter()
+            old_occurrences
+                .iter()
+                .copied()
                 .filter(|&o| o != (span.start, span.end))
-                .map(|o| total(kept_context(old, span, fits, old, o)))
+                .map(|o| total(context.kept(old, o)))
                 .max()
                 .unwrap_or(0)
         } else {
