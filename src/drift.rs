@@ -149,6 +149,9 @@ pub struct Outcome {
 pub struct Mapping {
     /// (old start, new start, length), sorted by old start.
     segments: Vec<(usize, usize, usize)>,
+    /// Old ranges whose text moved to another place (a line paired with a
+    /// line changed elsewhere, not in place), sorted.
+    moved: Vec<(usize, usize)>,
     /// Whether the deadline cut the diff short.
     pub timed_out: bool,
 }
@@ -214,24 +217,37 @@ impl Mapping {
         // by characters would match scattered letters instead.
         let mut deleted_lines = Vec::new();
         let mut inserted_lines = Vec::new();
-        for &(o0, o1, n0, n1) in &hunks {
+        let mut old_hunk = HashMap::new();
+        let mut new_hunk = HashMap::new();
+        for (h, &(o0, o1, n0, n1)) in hunks.iter().enumerate() {
             deleted_lines.extend(o0..o1);
             inserted_lines.extend(n0..n1);
+            old_hunk.extend((o0..o1).map(|d| (d, h)));
+            new_hunk.extend((n0..n1).map(|i| (i, h)));
         }
+        let elsewhere = |d: usize, i: usize| old_hunk.get(&d) != new_hunk.get(&i);
         let old_side = (&old_lines[..], &old_starts[..], &old_chars[..]);
         let new_side = (&new_lines[..], &new_starts[..], &new_chars[..]);
         if deleted_lines.len() * inserted_lines.len() <= MAX_PAIRINGS {
-            mapping.pair_lines(old_side, new_side, &deleted_lines, &inserted_lines, until);
+            mapping.pair_lines(
+                old_side,
+                new_side,
+                &deleted_lines,
+                &inserted_lines,
+                until,
+                &elsewhere,
+            );
         } else {
             // Too many to compare all: pair lines by position within each hunk.
             for &(o0, o1, n0, n1) in &hunks {
                 for (d, i) in (o0..o1).zip(n0..n1) {
-                    mapping.pair_lines(old_side, new_side, &[d], &[i], until);
+                    mapping.pair_lines(old_side, new_side, &[d], &[i], until, &elsewhere);
                 }
             }
         }
         mapping.timed_out |= Instant::now() >= until;
         mapping.segments.sort_unstable();
+        mapping.moved.sort_unstable();
         mapping.segments.retain(|s| s.2 > 0);
         mapping
     }
@@ -244,9 +260,13 @@ impl Mapping {
         (a0, a1): (usize, usize),
         (b0, b1): (usize, usize),
         until: Instant,
+        moved: bool,
     ) {
         if a1 == a0 || b1 == b0 {
             return;
+        }
+        if moved {
+            self.moved.push((a0, a1));
         }
         if a1 - a0 > MAX_REFINE || b1 - b0 > MAX_REFINE || Instant::now() >= until {
             self.timed_out |= Instant::now() >= until;
@@ -275,6 +295,7 @@ impl Mapping {
         deleted: &[usize],
         inserted: &[usize],
         until: Instant,
+        elsewhere: &dyn Fn(usize, usize) -> bool,
     ) {
         if deleted.is_empty() || inserted.is_empty() {
             return;
@@ -315,10 +336,17 @@ impl Mapping {
                         (old_starts[d], old_starts[d + 1]),
                         (new_starts[i], new_starts[i + 1]),
                         until,
+                        elsewhere(d, i),
                     );
                 }
             }
         }
+    }
+
+    /// Whether the text at an old position moved to another place.
+    pub fn is_moved(&self, old: usize) -> bool {
+        let i = self.moved.partition_point(|r| r.0 <= old);
+        i > 0 && old < self.moved[i - 1].1
     }
 
     fn segment_at(&self, old: usize) -> Option<(usize, usize, usize)> {
@@ -575,11 +603,7 @@ pub fn carry(
             if !(full(score.0) && full(score.1)) {
                 return None;
             }
-            let status = if (s, e) == (span.start, span.end) {
-                Status::Intact
-            } else {
-                Status::Shifted
-            };
+            let status = placed(&mapping, span, (s, e), true);
             Some(safe(
                 status,
                 s,
@@ -696,6 +720,19 @@ fn find_all<const N: usize>(
     found
 }
 
+/// The safe status of a span carried to `place`: `intact` where it was,
+/// `shifted` where the diff puts it in order, `moved` where its text moved
+/// to another place (a moved block, or found elsewhere by context).
+fn placed(mapping: &Mapping, span: &OldSpan, place: (usize, usize), diff_agrees: bool) -> Status {
+    if place == (span.start, span.end) {
+        Status::Intact
+    } else if diff_agrees && !mapping.is_moved(span.start) {
+        Status::Shifted
+    } else {
+        Status::Moved
+    }
+}
+
 /// An occurrence, its context score per side, and whether the diff puts
 /// one of its ends there.
 type Scored = ((usize, usize), (Option<f64>, Option<f64>), bool);
@@ -747,11 +784,7 @@ fn judge(
     // search agree.
     if let [(c, score, _)] = scored.as_slice() {
         if both_ends(*c) {
-            let status = if *c == (span.start, span.end) {
-                Status::Intact
-            } else {
-                Status::Shifted
-            };
+            let status = placed(mapping, span, *c, true);
             return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
         }
     }
@@ -762,13 +795,7 @@ fn judge(
         let quote_len = span.quote.chars().count();
         let unique_before = old_occurrences.len() == 1;
         if unique_before && (quote_len >= DISTINCTIVE || combined(*score) >= MIN_CONTEXT / 2.0) {
-            let status = if *c == (span.start, span.end) {
-                Status::Intact
-            } else if *agrees {
-                Status::Shifted
-            } else {
-                Status::Moved
-            };
+            let status = placed(mapping, span, *c, *agrees);
             return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
         }
     }
@@ -817,25 +844,13 @@ fn judge(
         let distinct = total(kept[best]) >= twin + MIN_LEAD;
         if dominates && distinct && lead >= MIN_LEAD && combined(score) >= MIN_CONTEXT && both_sides
         {
-            let status = if c == (span.start, span.end) {
-                Status::Intact
-            } else if agrees {
-                Status::Shifted
-            } else {
-                Status::Moved
-            };
+            let status = placed(mapping, span, c, agrees);
             let margin = Some(lead as f64 / (2 * LONG_CONTEXT) as f64);
             return safe(status, c.0, c.1, &span.quote, diff, n, score, margin);
         }
     } else if let Some(&(c, score, agrees)) = scored.first() {
         if combined(score) >= MIN_CONTEXT {
-            let status = if c == (span.start, span.end) {
-                Status::Intact
-            } else if agrees {
-                Status::Shifted
-            } else {
-                Status::Moved
-            };
+            let status = placed(mapping, span, c, agrees);
             return safe(status, c.0, c.1, &span.quote, diff, n, score, None);
         }
     }
