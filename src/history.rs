@@ -20,10 +20,10 @@ pub enum HistoryError {
     #[error("git: {0}")]
     #[diagnostic(code(annot::git))]
     Git(#[from] git2::Error),
-    #[error("--staged needs a git repository, and {0} is not inside one")]
+    #[error("this needs a git repository, and {0} is not inside one")]
     #[diagnostic(
         code(annot::no_repository),
-        help("run without --staged to check the working tree, or `git init` first")
+        help("`annot validate` without --staged checks the working tree without git; `--staged`, `annot diff`, `annot reanchor` and `annot hook install` need `git init` and a commit")
     )]
     NoRepository(String),
     #[error("`{0}` is not a commit in this repository")]

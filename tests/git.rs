@@ -174,7 +174,7 @@ fn staged_outside_a_repository_cannot_run() {
     let run = ws.run(&["validate", "--staged"]);
     assert_eq!(run.status, 2);
     assert!(
-        run.stderr.contains("--staged needs a git repository"),
+        run.stderr.contains("this needs a git repository"),
         "{}",
         run.stderr
     );
