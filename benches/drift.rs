@@ -174,6 +174,9 @@ fn main() {
     );
     let edited = scattered_edits(&mut rng, &old_text);
     run("1% scattered word edits", &old, &edited, &spans, 7);
+    if std::env::args().any(|a| a == "--only-scattered") {
+        return;
+    }
     let reversed: String = old_text.chars().rev().collect();
     run("pathological: text reversed", &old, &reversed, &spans, 3);
     let every_line: String = old_text

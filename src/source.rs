@@ -7,9 +7,9 @@ use std::sync::Arc;
 use unicode_segmentation::GraphemeCursor;
 
 /// Every `STRIDE` code points the index stores a byte offset, so a lookup
-/// walks at most `STRIDE - 1` characters and the index costs 1/16 byte per
+/// walks at most `STRIDE - 1` characters and the index costs 1/4 byte per
 /// code point.
-const STRIDE: usize = 64;
+const STRIDE: usize = 16;
 
 /// The hex sha256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
