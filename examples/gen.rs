@@ -15,11 +15,52 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const WORDS: &[&str] = &[
-    "the", "report", "said", "that", "officials", "would", "send", "workers", "to", "help",
-    "restore", "region", "after", "talks", "in", "capital", "minister", "council", "agreement",
-    "partnership", "memorial", "museum", "soldiers", "zażółć", "gęślą", "jaźń", "“quoted”", "—",
-    "year", "month", "visit", "second", "third", "thousand", "engineers", "builders", "security",
-    "Пхеньян", "région", "café", "news", "agency", "according", "statement", "press", "service",
+    "the",
+    "report",
+    "said",
+    "that",
+    "officials",
+    "would",
+    "send",
+    "workers",
+    "to",
+    "help",
+    "restore",
+    "region",
+    "after",
+    "talks",
+    "in",
+    "capital",
+    "minister",
+    "council",
+    "agreement",
+    "partnership",
+    "memorial",
+    "museum",
+    "soldiers",
+    "zażółć",
+    "gęślą",
+    "jaźń",
+    "“quoted”",
+    "—",
+    "year",
+    "month",
+    "visit",
+    "second",
+    "third",
+    "thousand",
+    "engineers",
+    "builders",
+    "security",
+    "Пхеньян",
+    "région",
+    "café",
+    "news",
+    "agency",
+    "according",
+    "statement",
+    "press",
+    "service",
 ];
 const ENTITIES: usize = 1_000;
 
@@ -27,7 +68,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -61,7 +105,13 @@ fn text(rng: &mut Lcg, bytes: usize) -> String {
 /// Spans of 4–8 whole words, as (start, end) in code points.
 fn spans(rng: &mut Lcg, chars: &[char], n: usize) -> Vec<(usize, usize)> {
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(chars.iter().enumerate().filter(|(_, c)| **c == ' ' || **c == '\n').map(|(i, _)| i + 1))
+        .chain(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == ' ' || **c == '\n')
+                .map(|(i, _)| i + 1),
+        )
         .filter(|&i| i < chars.len())
         .collect();
     let mut out = Vec::with_capacity(n);
@@ -74,7 +124,13 @@ fn spans(rng: &mut Lcg, chars: &[char], n: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn annotation_file(source_path: &str, text: &str, prefix: &str, spans: &[(usize, usize)], rng: &mut Lcg) -> String {
+fn annotation_file(
+    source_path: &str,
+    text: &str,
+    prefix: &str,
+    spans: &[(usize, usize)],
+    rng: &mut Lcg,
+) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = format!(
         "# yaml-language-server: $schema=../schema/annotations.schema.json\nsource: {source_path}\nsha256: {}\nannotations:\n",
@@ -88,9 +144,17 @@ fn annotation_file(source_path: &str, text: &str, prefix: &str, spans: &[(usize,
         let _ = writeln!(out, "    start: {start}");
         let _ = writeln!(out, "    end: {end}");
         if k % 3 == 0 {
-            let _ = writeln!(out, "    attrs: {{topic: sappers, figure: {}}}", rng.below(10_000));
+            let _ = writeln!(
+                out,
+                "    attrs: {{topic: sappers, figure: {}}}",
+                rng.below(10_000)
+            );
         }
-        let _ = writeln!(out, "    links:\n      - {{rel: attributed-to, target: ent.e{:04}}}", rng.below(ENTITIES));
+        let _ = writeln!(
+            out,
+            "    links:\n      - {{rel: attributed-to, target: ent.e{:04}}}",
+            rng.below(ENTITIES)
+        );
         if k % 5 == 0 {
             let _ = writeln!(out, "    note: generated note number {k}");
         }
@@ -108,7 +172,16 @@ fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
 
 fn git(root: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.name=annot gen", "-c", "user.email=gen@example.org", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=annot gen",
+            "-c",
+            "user.email=gen@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(root)
         .status()
@@ -125,7 +198,10 @@ fn common(root: &Path) {
     write(root, ".gitattributes", "seeds/** -text\n");
     let mut entities = String::from("annotations:\n");
     for e in 0..ENTITIES {
-        let _ = writeln!(entities, "  - id: ent.e{e:04}\n    kind: entity\n    attrs: {{type: person}}");
+        let _ = writeln!(
+            entities,
+            "  - id: ent.e{e:04}\n    kind: entity\n    attrs: {{type: person}}"
+        );
     }
     write(root, "annotations/entities.yaml", entities);
 }
@@ -162,7 +238,11 @@ fn main() {
         let spans = spans(&mut rng, &chars, per_source);
         let file = annotation_file(&seed, &body, &format!("s{s:05}"), &spans, &mut rng);
         write(&root, &seed, &body);
-        write(&root, &format!("annotations/{:03}/s{s:05}.yaml", s / 100), file);
+        write(
+            &root,
+            &format!("annotations/{:03}/s{s:05}.yaml", s / 100),
+            file,
+        );
         texts.push((seed, body));
     }
     git(&root, &["init", "-q"]);
@@ -173,9 +253,19 @@ fn main() {
         let (seed, body) = &texts[0];
         let edited: Vec<String> = body
             .split(' ')
-            .map(|w| if rng.below(100) == 0 { WORDS[rng.below(WORDS.len())].to_string() } else { w.to_string() })
+            .map(|w| {
+                if rng.below(100) == 0 {
+                    WORDS[rng.below(WORDS.len())].to_string()
+                } else {
+                    w.to_string()
+                }
+            })
             .collect();
         write(&root, seed, edited.join(" "));
     }
-    println!("wrote {} ({size}): {sources} sources, {} annotations", root.display(), sources * per_source);
+    println!(
+        "wrote {} ({size}): {sources} sources, {} annotations",
+        root.display(),
+        sources * per_source
+    );
 }

@@ -3,6 +3,7 @@
 //! byte offsets (what Rust strings use).
 
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
 use unicode_segmentation::GraphemeCursor;
 
@@ -161,6 +162,41 @@ impl SourceText {
         out
     }
 
+    /// Every occurrence (overlapping ones included) of each of `needles`,
+    /// found in one pass over the text however many needles there are.
+    pub fn occurrences_of_each<'n>(
+        &self,
+        needles: &[&'n str],
+    ) -> HashMap<&'n str, Vec<(usize, usize)>> {
+        let mut distinct: Vec<&'n str> =
+            needles.iter().copied().filter(|n| !n.is_empty()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut found: HashMap<&'n str, Vec<(usize, usize)>> =
+            distinct.iter().map(|n| (*n, Vec::new())).collect();
+        if distinct.len() < 4 {
+            for needle in distinct {
+                found.insert(needle, self.occurrences(needle));
+            }
+            return found;
+        }
+        let Ok(automaton) = aho_corasick::AhoCorasick::new(&distinct) else {
+            for needle in distinct {
+                found.insert(needle, self.occurrences(needle));
+            }
+            return found;
+        };
+        let lengths: Vec<usize> = distinct.iter().map(|n| n.chars().count()).collect();
+        for m in automaton.find_overlapping_iter(self.text()) {
+            let id = m.pattern().as_usize();
+            let start = self.char_of(m.start());
+            if let Some(list) = found.get_mut(distinct[id]) {
+                list.push((start, start + lengths[id]));
+            }
+        }
+        found
+    }
+
     /// Whether a code-point offset falls between two grapheme clusters.
     pub fn is_grapheme_boundary(&self, cp: usize) -> bool {
         let Some(byte) = self.byte_of(cp) else {
@@ -214,6 +250,21 @@ mod tests {
         assert_eq!(source.occurrences("zażółć zażółć"), vec![(0, 13), (7, 20)]);
         let aaa = SourceText::from_bytes(b"aaa".to_vec()).unwrap();
         assert_eq!(aaa.occurrences("aa"), vec![(0, 2), (1, 3)]);
+    }
+
+    #[test]
+    fn batched_search_matches_one_by_one() {
+        let source = SourceText::from_bytes(
+            "zażółć zażółć zażółć cat cat dog “x” cat"
+                .as_bytes()
+                .to_vec(),
+        )
+        .unwrap();
+        let needles = ["zażółć zażółć", "cat", "dog", "“x”", "missing", "at c"];
+        let all = source.occurrences_of_each(&needles);
+        for needle in needles {
+            assert_eq!(all[needle], source.occurrences(needle), "{needle}");
+        }
     }
 
     #[test]

@@ -4,22 +4,97 @@
 use super::Texts;
 use crate::finding::{Finding, Place, Severity};
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 use std::sync::Arc;
 
+/// Lines of context kept around a place in an excerpt.
+const EXCERPT_LINES: usize = 4;
+
+/// A few lines of a file around a place, with their true line numbers.
+/// Handing miette the whole file would make it scan from the start for
+/// every finding: quadratic on a large file with many findings.
+struct Excerpt {
+    name: String,
+    text: Arc<str>,
+    /// Byte range of the excerpt in the file.
+    from: usize,
+    to: usize,
+    /// 0-based line number of the excerpt's first line.
+    first_line: usize,
+}
+
+impl Excerpt {
+    fn new(name: &str, text: &Arc<str>, place: &Place) -> Excerpt {
+        let bytes = text.as_bytes();
+        let start = place.start.min(bytes.len());
+        let end = place.end.min(bytes.len()).max(start);
+        let mut from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+        let mut first_line = place.line.saturating_sub(1) as usize;
+        for _ in 0..EXCERPT_LINES {
+            if from == 0 || first_line == 0 {
+                break;
+            }
+            from = memchr::memrchr(b'\n', &bytes[..from - 1]).map_or(0, |i| i + 1);
+            first_line -= 1;
+        }
+        let mut to = end;
+        for _ in 0..=EXCERPT_LINES {
+            match memchr::memchr(b'\n', &bytes[to..]) {
+                Some(i) => to += i + 1,
+                None => {
+                    to = bytes.len();
+                    break;
+                }
+            }
+        }
+        Excerpt {
+            name: name.to_string(),
+            text: Arc::clone(text),
+            from,
+            to,
+            first_line,
+        }
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let window: &'a str = &self.text[self.from..self.to];
+        let local = SourceSpan::new(span.offset().saturating_sub(self.from).into(), span.len());
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let absolute = SourceSpan::new(
+            (contents.span().offset() + self.from).into(),
+            contents.span().len(),
+        );
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            absolute,
+            contents.line() + self.first_line,
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
 struct Snippet {
     message: String,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Excerpt>,
     label: Option<LabeledSpan>,
 }
 
 impl Snippet {
     fn new(texts: &Texts, place: &Place, message: String, label: String) -> Snippet {
         let text = texts.get(&place.file);
-        let source =
-            text.map(|t| NamedSource::new(&place.file, Arc::clone(t)).with_language("yaml"));
+        let source = text.map(|t| Excerpt::new(&place.file, t, place));
         let label = text.map(|t| {
             let start = place.start.min(t.len());
             let len = place.end.min(t.len()).saturating_sub(start);

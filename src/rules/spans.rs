@@ -167,16 +167,28 @@ fn source_place(path: &str, source: &SourceText, start: usize, end: usize) -> Pl
 /// Checks every span of a file against the source text it pins.
 pub fn check_file_spans(file: &AnnotationFile, source: &SourceText, findings: &mut Vec<Finding>) {
     let path = file.source.as_ref().map_or("", |s| s.value.as_str());
+    // Every quote is looked for once, in one pass over the source: a search
+    // per annotation would be quadratic in large files.
+    let quotes: Vec<&str> = file
+        .annotations
+        .iter()
+        .filter(|a| a.drift.is_none() && a.span().is_some())
+        .filter_map(|a| a.quote.as_ref().map(|q| q.value.as_str()))
+        .collect();
+    let occurrences = source.occurrences_of_each(&quotes);
     for annotation in &file.annotations {
-        check_span(file, path, source, annotation, findings);
+        check_span(file, path, source, annotation, &occurrences, findings);
     }
 }
+
+type Occurrences<'q> = std::collections::HashMap<&'q str, Vec<(usize, usize)>>;
 
 fn check_span(
     file: &AnnotationFile,
     path: &str,
     source: &SourceText,
     annotation: &Annotation,
+    occurrences: &Occurrences,
     findings: &mut Vec<Finding>,
 ) {
     let id = annotation.id.value.as_str();
@@ -267,7 +279,8 @@ fn check_span(
         return;
     }
     check_context(file, path, source, annotation, start, end, findings);
-    check_ambiguity(file, source, annotation, &quote.value, findings);
+    let found = occurrences.get(quote.value.as_str()).map_or(&[][..], |v| v);
+    check_ambiguity(file, source, annotation, found, findings);
     for (offset, pos) in [(start, start_at), (end, end_at)] {
         if !source.is_grapheme_boundary(offset) {
             findings.push(
@@ -423,16 +436,15 @@ fn check_ambiguity(
     file: &AnnotationFile,
     source: &SourceText,
     annotation: &Annotation,
-    quote: &str,
+    occurrences: &[(usize, usize)],
     findings: &mut Vec<Finding>,
 ) {
-    let occurrences = source.occurrences(quote);
     if occurrences.len() < 2 {
         return;
     }
     let prefix = annotation.prefix.as_ref().map(|p| p.value.as_str());
     let suffix = annotation.suffix.as_ref().map(|s| s.value.as_str());
-    let matching = anchor::select_by_context(source, &occurrences, prefix, suffix);
+    let matching = anchor::select_by_context(source, occurrences, prefix, suffix);
     if matching.len() < 2 {
         return;
     }
