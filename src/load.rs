@@ -339,7 +339,13 @@ pub struct Loaded<T> {
     pub findings: Vec<Finding>,
 }
 
-pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
+/// Parses a file and reads it with `read`, collecting structural findings;
+/// YAML that does not parse gives its one finding and no value.
+fn load_with<T>(
+    path: &str,
+    bytes: &[u8],
+    read: impl FnOnce(&mut Reader, &Node) -> Option<T>,
+) -> Loaded<T> {
     let root = match parse_yaml(path, bytes) {
         Ok(root) => root,
         Err(finding) => {
@@ -349,14 +355,20 @@ pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
             }
         }
     };
-    // parse_yaml succeeded, so the bytes are UTF-8.
-    let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
     let mut reader = Reader::new(path);
-    let file = read_annotation_file(&mut reader, &root, text);
+    let value = read(&mut reader, &root);
     Loaded {
-        value: file,
+        value,
         findings: reader.findings,
     }
+}
+
+pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
+    load_with(path, bytes, |reader, root| {
+        // The bytes parsed, so they are UTF-8.
+        let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+        read_annotation_file(reader, root, text)
+    })
 }
 
 fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<AnnotationFile> {
@@ -608,21 +620,7 @@ fn read_drift(r: &mut Reader, node: &Node, id: Option<&str>) -> Option<At<Drift>
 }
 
 pub fn vocabulary(path: &str, bytes: &[u8]) -> Loaded<Vocabulary> {
-    let root = match parse_yaml(path, bytes) {
-        Ok(root) => root,
-        Err(finding) => {
-            return Loaded {
-                value: None,
-                findings: vec![*finding],
-            }
-        }
-    };
-    let mut r = Reader::new(path);
-    let vocabulary = read_vocabulary(&mut r, &root);
-    Loaded {
-        value: vocabulary,
-        findings: r.findings,
-    }
+    load_with(path, bytes, read_vocabulary)
 }
 
 fn read_vocabulary(r: &mut Reader, root: &Node) -> Option<Vocabulary> {
@@ -741,22 +739,17 @@ fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
 }
 
 pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
-    let root = match parse_yaml(path, bytes) {
-        Ok(root) => root,
-        Err(finding) => {
-            return Loaded {
-                value: None,
-                findings: vec![*finding],
-            }
-        }
-    };
-    let mut r = Reader::new(path);
+    load_with(path, bytes, read_sources_meta)
+}
+
+fn read_sources_meta(r: &mut Reader, root: &Node) -> Option<SourcesMeta> {
+    let path = r.file;
     let mut meta = SourcesMeta {
         path: path.to_string(),
         entries: Vec::new(),
     };
     if root.value != Value::Null {
-        if let Some(entries) = r.mapping(&root, "sources.yaml", None) {
+        if let Some(entries) = r.mapping(root, "sources.yaml", None) {
             for (key, node) in entries {
                 if !key.name.starts_with("seeds/") {
                     r.schema(
@@ -785,10 +778,7 @@ pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
             }
         }
     }
-    Loaded {
-        value: Some(meta),
-        findings: r.findings,
-    }
+    Some(meta)
 }
 
 #[cfg(test)]

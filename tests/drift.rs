@@ -4,35 +4,8 @@
 
 mod common;
 use common::*;
-use std::path::Path;
-use std::process::Command;
 
 const A: &str = "annotations/a.yaml";
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Ada Tester",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 const TEXT: &str = "The first paragraph tells of a cat.\n\nThe second paragraph says the dog barked twice.\n\nThe third paragraph ends the story.\n";
 

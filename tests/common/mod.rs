@@ -122,6 +122,35 @@ impl Ws {
     }
 }
 
+/// Runs git in `dir` with a fixed identity and no inherited hook
+/// environment; panics with git's message if it fails. Returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ada Tester",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Asserts the exact findings (code, file, line, column) and exit status.
 pub fn assert_findings(run: &Run, status: i32, expected: &[(&str, &str, u64, u64)]) {
     let got = run.findings();
