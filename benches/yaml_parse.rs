@@ -1,12 +1,13 @@
 //! Parse speed of the YAML crates considered for annot (docs/decisions.md
 //! §1): serde_yaml_ng, serde-saphyr into a generic JSON value, and
-//! serde-saphyr into annot's own spanned tree, on a generated 10 MB
-//! annotation file and on a small file parsed 1,000 times.
+//! serde-saphyr into annot's own spanned tree, and annot's reader of plain
+//! YAML (src/yaml/plain.rs), on a generated 10 MB annotation file and on a
+//! small file parsed 1,000 times.
 //!
 //! Run: `cargo bench --bench yaml_parse`
 //! Peak memory of one parse: `cargo build --release --benches`, then
 //! `/usr/bin/time -f %M target/release/deps/yaml_parse-* annot` (or `ng`,
-//! `saphyr-json`).
+//! `saphyr-json`, `annot-plain`).
 
 use std::time::Instant;
 
@@ -74,7 +75,10 @@ fn main() {
                     serde_saphyr::from_str_with_options(&big, saphyr_opts()).unwrap();
             }
             "annot" => {
-                let _v = annot::yaml::parse_str(&big).unwrap();
+                let _v = annot::yaml::parse_full(&big).unwrap();
+            }
+            "annot-plain" => {
+                let _v = annot::yaml::parse_plain(&big).unwrap();
             }
             _ => {}
         }
@@ -105,7 +109,15 @@ fn main() {
         big.len(),
         7,
         || {
-            let _v = annot::yaml::parse_str(&big).unwrap();
+            let _v = annot::yaml::parse_full(&big).unwrap();
+        },
+    );
+    time(
+        "annot's plain reader -> spanned tree (big)",
+        big.len(),
+        7,
+        || {
+            let _v = annot::yaml::parse_plain(&big).unwrap();
         },
     );
     time(
@@ -135,7 +147,17 @@ fn main() {
         7,
         || {
             for _ in 0..1000 {
-                let _v = annot::yaml::parse_str(&small).unwrap();
+                let _v = annot::yaml::parse_full(&small).unwrap();
+            }
+        },
+    );
+    time(
+        "annot's plain reader -> spanned tree (small x1000)",
+        small.len() * 1000,
+        7,
+        || {
+            for _ in 0..1000 {
+                let _v = annot::yaml::parse_plain(&small).unwrap();
             }
         },
     );

@@ -80,7 +80,26 @@ struct Reader<'a> {
     suggested: Vec<&'static str>,
 }
 
-type Fields<'n> = BTreeMap<&'n str, (&'n Key, &'n Node)>;
+/// The entries of one mapping by key. Mappings have a handful of keys, so a
+/// list searched in order beats any map.
+struct Fields<'n>(Vec<(&'n str, (&'n Key, &'n Node))>);
+
+impl<'n> Fields<'n> {
+    fn get(&self, name: &str) -> Option<&(&'n Key, &'n Node)> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn insert(&mut self, name: &'n str, value: (&'n Key, &'n Node)) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+}
 
 impl<'a> Reader<'a> {
     fn new(file: &'a str) -> Reader<'a> {
@@ -132,7 +151,7 @@ impl<'a> Reader<'a> {
         what: &str,
         id: Option<&str>,
     ) -> Fields<'n> {
-        let mut fields = BTreeMap::new();
+        let mut fields = Fields(Vec::with_capacity(entries.len()));
         self.suggested.clear();
         for (key, node) in entries {
             if allowed.contains(&key.name.as_str()) {
@@ -365,8 +384,10 @@ fn load_with<T>(
 
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
     load_with(path, bytes, |reader, root| {
-        // The bytes parsed, so they are UTF-8.
-        let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+        let text: Arc<str> = match std::str::from_utf8(bytes) {
+            Ok(text) => Arc::from(text),
+            Err(_) => Arc::from(String::from_utf8_lossy(bytes).as_ref()),
+        };
         read_annotation_file(reader, root, text)
     })
 }
@@ -672,13 +693,12 @@ fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
     let fields = r.fields(entries, KIND_FIELDS, "a kind", None);
     r.require(&fields, "anchored", def.pos, "the kind", None);
     r.string(&fields, "doc", None);
-    let anchored = match fields.get("anchored").map(|(_, n)| &n.value) {
-        Some(Value::Bool(true)) => Anchored::Always,
-        Some(Value::Bool(false)) => Anchored::Never,
-        Some(Value::Str(s)) if s == "any" => Anchored::Either,
+    let anchored = match fields.get("anchored").map(|&(_, node)| (node, &node.value)) {
+        Some((_, Value::Bool(true))) => Anchored::Always,
+        Some((_, Value::Bool(false))) => Anchored::Never,
+        Some((_, Value::Str(s))) if s == "any" => Anchored::Either,
         None => Anchored::Either,
-        Some(_) => {
-            let (_, node) = fields["anchored"];
+        Some((node, _)) => {
             r.schema(
                 node.pos,
                 None,

@@ -162,8 +162,8 @@ impl SourceText {
         out
     }
 
-    /// Every occurrence (overlapping ones included) of each of `needles`,
-    /// found in one pass over the text however many needles there are.
+    /// Every occurrence (overlapping ones included) of each of `needles`;
+    /// with many needles on a long text, in one pass over the text.
     pub fn occurrences_of_each<'n>(
         &self,
         needles: &[&'n str],
@@ -174,13 +174,20 @@ impl SourceText {
         distinct.dedup();
         let mut found: HashMap<&'n str, Vec<(usize, usize)>> =
             distinct.iter().map(|n| (*n, Vec::new())).collect();
-        if distinct.len() < 4 {
+        // Searching for each quote on its own is cheapest until the quotes
+        // times the text grow large; then one automaton finds them all.
+        if distinct.len() < 4 || distinct.len() * self.text().len() < 8 << 20 {
             for needle in distinct {
                 found.insert(needle, self.occurrences(needle));
             }
             return found;
         }
-        let Ok(automaton) = aho_corasick::AhoCorasick::new(&distinct) else {
+        // A text is searched once, so building a DFA (the library's choice
+        // for small pattern sets) costs far more than it saves.
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&distinct);
+        let Ok(automaton) = automaton else {
             for needle in distinct {
                 found.insert(needle, self.occurrences(needle));
             }

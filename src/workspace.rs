@@ -617,8 +617,12 @@ impl Workspace {
                     }
                 }
                 let bytes = tree.read(root, rel)?.unwrap_or_default();
-                let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
-                Ok((rel.clone(), text, load::annotation_file(rel, &bytes)))
+                let loaded = load::annotation_file(rel, &bytes);
+                let text = match &loaded.value {
+                    Some(file) => Arc::clone(&file.text),
+                    None => Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+                };
+                Ok((rel.clone(), text, loaded))
             })
             .collect::<Result<_, _>>()?;
 

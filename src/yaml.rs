@@ -8,6 +8,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
+mod plain;
+
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest nesting of mappings and sequences accepted.
@@ -160,8 +162,24 @@ pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
     parse_str(text)
 }
 
-/// Parses one YAML document from text.
+/// Parses one YAML document from text: files in the plain shape of most
+/// annotation files with a fast reader, everything else with the full parser.
 pub fn parse_str(text: &str) -> Result<Node, YamlError> {
+    match plain::parse(text) {
+        Some(node) => Ok(node),
+        None => parse_full(text),
+    }
+}
+
+/// The fast reader alone: `None` when the file is not in its plain shape.
+/// Public so that tests can hold it to the full parser.
+#[doc(hidden)]
+pub fn parse_plain(text: &str) -> Option<Node> {
+    plain::parse(text)
+}
+
+/// Parses one YAML document with the full parser.
+pub fn parse_full(text: &str) -> Result<Node, YamlError> {
     // Tags are rare in annotation files, so the extra event scan that finds
     // them only runs when a `!` appears at all.
     if memchr::memchr(b'!', text.as_bytes()).is_some() {
