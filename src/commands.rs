@@ -6,7 +6,6 @@ use crate::edit::{self, Edit, WriteError};
 use crate::finding::{Code, Finding, Severity};
 use crate::load::{self, place};
 use crate::report::{Checked, Texts};
-use crate::rules;
 use crate::source::SourceText;
 use crate::workspace::{self, read_source, SourceProblem, Tree, Workspace, WorkspaceError};
 use crate::yaml::{self, Key, Node, Value};
@@ -31,25 +30,63 @@ pub fn validate(root: &Path, staged: bool) -> Result<Validation, WorkspaceError>
     } else {
         Tree::WorkTree
     };
-    let ws = Workspace::load(root, &tree)?;
-    let findings = rules::check(&ws);
+    let outcome = crate::validate::validate(root, &tree)?;
     let checked = Checked {
-        files: ws.file_count,
-        sources: ws.sources.len(),
-        annotations: ws.files.iter().map(|f| f.annotations.len()).sum(),
+        files: outcome.files,
+        sources: outcome.sources,
+        annotations: outcome.annotations,
     };
-    let mut texts = ws.yaml_texts.clone();
-    for (path, source) in &ws.sources {
-        if let Ok(source) = source {
-            texts.insert(path.clone(), source.shared_text());
+    // The texts of the files the findings point into, for snippets.
+    let mut texts = Texts::new();
+    for finding in &outcome.findings {
+        for file in std::iter::once(&finding.place.file)
+            .chain(finding.related.iter().map(|r| &r.place.file))
+        {
+            if texts.contains_key(file) {
+                continue;
+            }
+            if let Some(text) = text_for_report(root, &tree, &outcome.paths, file) {
+                texts.insert(file.clone(), text);
+            }
         }
     }
     Ok(Validation {
         checked,
-        findings,
+        findings: outcome.findings,
         texts,
-        notices: ws.notices,
+        notices: outcome.notices,
     })
+}
+
+/// The text of a file a finding points into, read only the ways validation
+/// itself reads: a listed annotation file or one of the two YAML files of the
+/// workspace (regular files within the size limit), or a source through the
+/// checks that keep it inside seeds/.
+fn text_for_report(
+    root: &Path,
+    tree: &Tree,
+    annotation_files: &[String],
+    file: &str,
+) -> Option<Arc<str>> {
+    let yaml = annotation_files
+        .binary_search_by(|p| p.as_str().cmp(file))
+        .is_ok()
+        || file == workspace::VOCABULARY_PATH
+        || file == workspace::SOURCES_META_PATH;
+    if yaml {
+        if let Tree::WorkTree = tree {
+            let meta = fs::metadata(root.join(file)).ok()?;
+            if !meta.is_file() || meta.len() > yaml::MAX_FILE_BYTES as u64 {
+                return None;
+            }
+        }
+        let bytes = tree.read(root, file).ok()??;
+        return Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+    }
+    if file.starts_with("seeds/") {
+        return tree.read_source(root, file).ok().map(|s| s.shared_text());
+    }
+    None
 }
 
 /// What `annot anchor` did to one file.

@@ -2,7 +2,7 @@
 //! place in a file it is about, and related places (another definition, the
 //! text of a source). Rules produce findings; reporters render them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Every kind of problem `annot` reports. The string form is stable: users
@@ -135,7 +135,18 @@ impl Serialize for Code {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let name = String::deserialize(d)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown code {name}")))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -143,7 +154,7 @@ pub enum Severity {
 }
 
 /// A place in a file of the workspace (an annotation file or a source text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Place {
     /// Workspace-relative path with `/` separators.
     pub file: String,
@@ -155,13 +166,13 @@ pub struct Place {
 }
 
 /// Another place that helps to understand a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Related {
     pub place: Place,
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,

@@ -3,7 +3,8 @@
 //! sources in history by sha256 (cached by blob id), and the history of an
 //! annotation for `annot show`. No other module uses git2.
 
-use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Sort};
+pub use git2::Oid;
+use git2::{ObjectType, Repository, RepositoryOpenFlags, Sort};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
@@ -301,17 +302,19 @@ impl Git {
     }
 
     fn cache_path(&self) -> PathBuf {
-        self.git_dir.join("annot").join("blob-sha256")
+        self.annot_dir().join("blob-sha256")
     }
 
-    /// The sha256 of every historic version of the sources, computed once
-    /// per blob and remembered under `.git/annot/` (a blob id names its
-    /// content, so the cache is never wrong and safe to delete).
-    pub fn historic_versions(&self) -> Result<PinIndex, HistoryError> {
-        let blobs = self.historic_seed_blobs()?;
-        let cache_path = self.cache_path();
-        let mut cache: HashMap<Oid, String> = HashMap::new();
-        if let Ok(text) = fs::read_to_string(&cache_path) {
+    /// Where annot keeps its caches: `.git/annot/`. Everything there is
+    /// keyed by content and safe to delete.
+    pub fn annot_dir(&self) -> PathBuf {
+        self.git_dir.join("annot")
+    }
+
+    /// The remembered sha256 of blobs, by blob id.
+    pub fn blob_sha256s(&self) -> HashMap<Oid, String> {
+        let mut cache = HashMap::new();
+        if let Ok(text) = fs::read_to_string(self.cache_path()) {
             for line in text.lines() {
                 if let Some((oid, sha)) = line.split_once(' ') {
                     if let Ok(oid) = Oid::from_str(oid) {
@@ -322,6 +325,23 @@ impl Git {
                 }
             }
         }
+        cache
+    }
+
+    /// Remembers the sha256 of more blobs (best effort: a read-only .git
+    /// only costs speed).
+    pub fn remember_blob_sha256s(&self, entries: &[(Oid, String)]) {
+        if !entries.is_empty() {
+            let _ = append_cache(&self.cache_path(), entries);
+        }
+    }
+
+    /// The sha256 of every historic version of the sources, computed once
+    /// per blob and remembered under `.git/annot/` (a blob id names its
+    /// content, so the cache is never wrong and safe to delete).
+    pub fn historic_versions(&self) -> Result<PinIndex, HistoryError> {
+        let blobs = self.historic_seed_blobs()?;
+        let cache = self.blob_sha256s();
         let mut new_entries = Vec::new();
         let mut by_sha = HashMap::new();
         for (oid, path) in blobs {
@@ -335,10 +355,7 @@ impl Git {
             };
             by_sha.entry(sha).or_insert(HistoricVersion { oid, path });
         }
-        if !new_entries.is_empty() {
-            // Best effort: a read-only .git only costs speed.
-            let _ = append_cache(&cache_path, &new_entries);
-        }
+        self.remember_blob_sha256s(&new_entries);
         Ok(PinIndex { by_sha })
     }
 

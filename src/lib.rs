@@ -8,6 +8,7 @@
 //! renders them. [`anchor`] and [`edit`] serve the commands that write.
 
 pub mod anchor;
+pub mod cache;
 pub mod commands;
 pub mod drift;
 pub mod edit;
@@ -19,5 +20,6 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod source;
+pub mod validate;
 pub mod workspace;
 pub mod yaml;

@@ -522,7 +522,8 @@ fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annota
     let links = read_links(r, &fields, idr);
     let drift = fields
         .get("drift")
-        .and_then(|(_, node)| read_drift(r, node, idr));
+        .and_then(|(_, node)| read_drift(r, node, idr))
+        .map(Box::new);
 
     Some(Annotation {
         id: id?,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A value and the place in its YAML file where it was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct At<T> {
     pub value: T,
     pub pos: Pos,
@@ -53,7 +53,8 @@ pub struct Annotation {
     pub attrs: Vec<(At<String>, Node)>,
     pub links: Vec<Link>,
     pub note: Option<At<String>>,
-    pub drift: Option<At<Drift>>,
+    /// Boxed: rare, and large beside the other fields.
+    pub drift: Option<Box<At<Drift>>>,
     /// Where the annotation's mapping begins.
     pub pos: Pos,
     /// Whether every field was read without a structural problem.

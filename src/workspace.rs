@@ -4,7 +4,7 @@
 //! happens here too, in parallel where the files are independent.
 
 use crate::finding::{Code, Finding, Place};
-use crate::history::{EntryKind, Git, HistoryError, IndexEntry};
+use crate::history::{EntryKind, Git, HistoryError, IndexEntry, Oid};
 use crate::load::{self, place};
 use crate::model::{AnnotationFile, SourcesMeta, Vocabulary};
 use crate::source::{NotUtf8, SourceText};
@@ -386,6 +386,17 @@ impl Tree {
         Ok(None)
     }
 
+    /// The blob id of a regular file staged at `rel` (not a link).
+    pub fn blob_id(&self, rel: &str) -> Option<Oid> {
+        match self {
+            Tree::WorkTree => None,
+            Tree::Index { entries, .. } => entries
+                .get(rel)
+                .filter(|e| e.kind == EntryKind::File)
+                .map(|e| e.oid),
+        }
+    }
+
     /// Reads a workspace file; `None` when it does not exist.
     pub fn read(&self, root: &Path, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
         match self {
@@ -600,6 +611,9 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Loads everything, keeping the text of every YAML file (for edits).
+    /// `annot validate` does not use this: it checks file by file and keeps
+    /// only what the checks across files need (see `validate.rs`).
     pub fn load(root: &Path, tree: &Tree) -> Result<Workspace, WorkspaceError> {
         let (paths, mut findings) = tree.list_annotation_files(root)?;
         let loaded: Vec<_> = paths
@@ -700,7 +714,7 @@ impl Workspace {
     }
 }
 
-fn too_large(rel: &str, size: u64) -> load::Loaded<AnnotationFile> {
+pub fn too_large(rel: &str, size: u64) -> load::Loaded<AnnotationFile> {
     load::Loaded {
         value: None,
         findings: vec![Finding::new(
@@ -736,6 +750,19 @@ fn resolve_pins(
             }
         }
     }
+    resolve_stale_pins(root, tree, stale, notices)
+}
+
+/// For each pin that differs from its source's current text (pin ->
+/// source path), finds whether that version exists elsewhere: the other of
+/// working tree and index, or history. Adds a notice when history cannot
+/// be searched.
+pub fn resolve_stale_pins(
+    root: &Path,
+    tree: &Tree,
+    stale: BTreeMap<String, &str>,
+    notices: &mut Vec<String>,
+) -> Result<BTreeMap<String, PinStatus>, WorkspaceError> {
     let git = match tree {
         Tree::Index { git, .. } => Some(Arc::clone(git)),
         Tree::WorkTree => Git::open(root).ok().flatten().map(Arc::new),

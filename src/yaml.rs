@@ -17,7 +17,7 @@ pub const MAX_DEPTH: usize = 32;
 
 /// A position in a YAML file: 1-based line and column (in characters), and
 /// the byte range of the value's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Pos {
     pub line: u32,
     pub column: u32,

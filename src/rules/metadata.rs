@@ -3,15 +3,17 @@
 
 use crate::finding::{Code, Finding};
 use crate::load::{did_you_mean, place};
-use crate::workspace::{check_source_path, Workspace};
+use crate::model::SourcesMeta;
+use crate::workspace::check_source_path;
+use std::collections::HashSet;
 
-pub fn check(ws: &Workspace) -> Vec<Finding> {
-    let Some(meta) = &ws.sources_meta else {
+pub fn check(meta: Option<&SourcesMeta>, seeds: &[String]) -> Vec<Finding> {
+    let Some(meta) = meta else {
         return Vec::new();
     };
-    let seeds = &ws.seeds;
     let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
-    let exists = |path: &str| check_source_path(path).is_ok() && names.contains(&path);
+    let known: HashSet<&str> = names.iter().copied().collect();
+    let exists = |path: &str| check_source_path(path).is_ok() && known.contains(path);
     let mut findings = Vec::new();
     let mut problem = |pos, message: String, help: String| {
         findings

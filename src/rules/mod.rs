@@ -1,29 +1,144 @@
-//! Validation rules. Each family of checks is a function from the loaded
-//! workspace to findings; none reads files or prints.
+//! Validation rules, in two stages. [`check_file`] judges one annotation
+//! file on its own (structure, kinds and attributes, spans against its
+//! source) and keeps only what the second stage needs; its result depends
+//! on nothing but the file, its source and the vocabulary, so it can be
+//! cached by their content. [`check_across`] then judges what spans files:
+//! unique ids, links, pins against history, sources.yaml, .gitattributes.
+//! No rule reads files or prints.
 
 mod metadata;
 mod references;
 mod spans;
 mod workspace_files;
 
-use crate::finding::{self, Finding};
-use crate::workspace::Workspace;
-use rayon::prelude::*;
+use crate::finding::Finding;
+use crate::load::Loaded;
+use crate::model::{AnnotationFile, At, SourcesMeta, Vocabulary};
+use crate::source::SourceText;
+use crate::workspace::{PinStatus, SourceProblem};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use spans::check_file_spans;
 
-/// Runs every rule over a loaded workspace; the findings come back sorted.
-pub fn check(ws: &Workspace) -> Vec<Finding> {
-    let mut findings = ws.findings.clone();
-    findings.extend(references::check(ws));
-    findings.extend(metadata::check(ws));
-    findings.extend(workspace_files::check(ws));
-    let per_file: Vec<Vec<Finding>> = ws
-        .files
-        .par_iter()
-        .map(|file| spans::check_file(ws, file))
+/// What checking one annotation file found, and what the checks across
+/// files need from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileResult {
+    pub path: String,
+    /// Findings about this file alone.
+    pub findings: Vec<Finding>,
+    pub entries: Vec<Entry>,
+    pub source: Option<At<String>>,
+    /// The sha256 of the source text the file was checked against, when
+    /// the source could be read.
+    pub source_sha256: Option<String>,
+    /// The file's pin, when it differs from the source's current text.
+    pub stale_pin: Option<At<String>>,
+    /// Number of annotations read.
+    pub annotations: usize,
+}
+
+impl FileResult {
+    /// Whether the result can be reused while the file, its source and the
+    /// vocabulary are unchanged: not when the source could not be read
+    /// (that depends on more than its content).
+    pub fn is_cacheable(&self) -> bool {
+        self.source.is_none() || self.source_sha256.is_some()
+    }
+}
+
+/// An annotation as the checks across files see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: At<String>,
+    pub kind: At<String>,
+    pub links: Vec<LinkEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkEntry {
+    pub rel: At<String>,
+    pub target: At<String>,
+}
+
+/// Checks one loaded annotation file against the vocabulary and its source.
+pub fn check_file(
+    path: &str,
+    loaded: Loaded<AnnotationFile>,
+    vocabulary: Option<&Vocabulary>,
+    source: Option<&Result<Arc<SourceText>, SourceProblem>>,
+    seeds: &[String],
+) -> FileResult {
+    let mut findings = loaded.findings;
+    let Some(file) = loaded.value else {
+        return FileResult {
+            path: path.to_string(),
+            findings,
+            entries: Vec::new(),
+            source: None,
+            source_sha256: None,
+            stale_pin: None,
+            annotations: 0,
+        };
+    };
+    if let Some(vocabulary) = vocabulary {
+        findings.extend(references::check_kinds(vocabulary, &file));
+    }
+    let (span_findings, stale_pin) = spans::check_file(&file, source, seeds);
+    findings.extend(span_findings);
+    let source_sha256 = match source {
+        Some(Ok(text)) if file.source.is_some() => Some(text.sha256().to_string()),
+        _ => None,
+    };
+    let entries = file
+        .annotations
+        .iter()
+        .map(|a| Entry {
+            id: a.id.clone(),
+            kind: a.kind.clone(),
+            links: a
+                .links
+                .iter()
+                .map(|l| LinkEntry {
+                    rel: l.rel.clone(),
+                    target: l.target.clone(),
+                })
+                .collect(),
+        })
         .collect();
-    findings.extend(per_file.into_iter().flatten());
-    finding::sort(&mut findings);
+    FileResult {
+        path: path.to_string(),
+        findings,
+        entries,
+        annotations: file.annotations.len(),
+        source: file.source,
+        source_sha256,
+        stale_pin,
+    }
+}
+
+/// Everything outside the annotation files that the checks across files
+/// look at.
+pub struct Workspace<'a> {
+    pub vocabulary: Option<&'a Vocabulary>,
+    pub sources_meta: Option<&'a SourcesMeta>,
+    pub seeds: &'a [String],
+    pub eol_protected: bool,
+    /// What is known of each stale pin, by sha256.
+    pub pins: &'a BTreeMap<String, PinStatus>,
+}
+
+/// The checks across files; with the per-file findings, sorted.
+pub fn check_across(ws: &Workspace, results: &[FileResult]) -> Vec<Finding> {
+    let mut findings = references::check_across(ws.vocabulary, results);
+    for result in results {
+        if let Some(pin) = &result.stale_pin {
+            findings.extend(spans::pin_finding(result, pin, ws.pins.get(&pin.value)));
+        }
+    }
+    findings.extend(metadata::check(ws.sources_meta, ws.seeds));
+    findings.extend(workspace_files::check(ws.seeds, ws.eol_protected));
     findings
 }

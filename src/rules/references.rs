@@ -3,59 +3,62 @@
 //! annotation of an allowed kind, and a vocabulary that is consistent in
 //! itself.
 
+use super::{Entry, FileResult};
 use crate::finding::{Code, Finding};
 use crate::load::{did_you_mean, place};
 use crate::model::{Anchored, Annotation, AnnotationFile, AttrType, Vocabulary};
-use crate::workspace::{at, Workspace};
+use crate::workspace::at;
 use crate::yaml::{Node, Value};
 use std::collections::HashMap;
 
-pub fn check(ws: &Workspace) -> Vec<Finding> {
+/// The checks of one file's annotations against the vocabulary: kinds,
+/// where they may live, and their attributes.
+pub fn check_kinds(vocabulary: &Vocabulary, file: &AnnotationFile) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let index = index_ids(ws, &mut findings);
-    if let Some(vocabulary) = &ws.vocabulary {
-        check_vocabulary(vocabulary, &mut findings);
-        for file in &ws.files {
-            for annotation in &file.annotations {
-                check_kind(vocabulary, file, annotation, &mut findings);
-            }
-        }
+    for annotation in &file.annotations {
+        check_kind(vocabulary, file, annotation, &mut findings);
     }
-    for file in &ws.files {
-        for annotation in &file.annotations {
-            check_links(
-                ws.vocabulary.as_ref(),
-                &index,
-                file,
-                annotation,
-                &mut findings,
-            );
+    findings
+}
+
+/// The checks across files: ids unique in the workspace, links that reach
+/// an existing annotation of an allowed kind; and the vocabulary itself.
+pub fn check_across(vocabulary: Option<&Vocabulary>, results: &[FileResult]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(vocabulary) = vocabulary {
+        check_vocabulary(vocabulary, &mut findings);
+    }
+    let index = index_ids(results, &mut findings);
+    let mut ids: Option<Vec<&str>> = None;
+    for result in results {
+        for entry in &result.entries {
+            check_links(vocabulary, &index, &mut ids, result, entry, &mut findings);
         }
     }
     findings
 }
 
-type Index<'w> = HashMap<&'w str, (&'w AnnotationFile, &'w Annotation)>;
+type Index<'w> = HashMap<&'w str, (&'w FileResult, &'w Entry)>;
 
-fn index_ids<'w>(ws: &'w Workspace, findings: &mut Vec<Finding>) -> Index<'w> {
-    let mut index: Index = HashMap::new();
-    for file in &ws.files {
-        for annotation in &file.annotations {
-            let id = annotation.id.value.as_str();
+fn index_ids<'w>(results: &'w [FileResult], findings: &mut Vec<Finding>) -> Index<'w> {
+    let mut index: Index = HashMap::with_capacity(results.iter().map(|r| r.entries.len()).sum());
+    for result in results {
+        for entry in &result.entries {
+            let id = entry.id.value.as_str();
             if let Some((first_file, first)) = index.get(id) {
                 findings.push(
                     Finding::new(
                         Code::DuplicateId,
-                        at(file, annotation.id.pos),
+                        place(&result.path, entry.id.pos),
                         format!("id `{id}` is already defined in {}:{}", first_file.path, first.id.pos.line),
                     )
                     .with_id(id)
                     .with_label("defined again here")
-                    .with_related(at(first_file, first.id.pos), "first defined here")
+                    .with_related(place(&first_file.path, first.id.pos), "first defined here")
                     .with_help("ids are unique across the whole workspace: rename one of them (and the links that point to it)"),
                 );
             } else {
-                index.insert(id, (file, annotation));
+                index.insert(id, (result, entry));
             }
         }
     }
@@ -241,15 +244,16 @@ fn scalar_text(node: &Node) -> String {
     }
 }
 
-fn check_links(
+fn check_links<'w>(
     vocabulary: Option<&Vocabulary>,
-    index: &Index,
-    file: &AnnotationFile,
-    annotation: &Annotation,
+    index: &Index<'w>,
+    ids: &mut Option<Vec<&'w str>>,
+    result: &FileResult,
+    entry: &Entry,
     findings: &mut Vec<Finding>,
 ) {
-    let id = annotation.id.value.as_str();
-    for link in &annotation.links {
+    let id = entry.id.value.as_str();
+    for link in &entry.links {
         let relation = match vocabulary {
             Some(vocabulary) => match vocabulary.relations.get(&link.rel.value) {
                 Some(relation) => Some(relation),
@@ -262,7 +266,7 @@ fn check_links(
                     findings.push(
                         Finding::new(
                             Code::UnknownRel,
-                            at(file, link.rel.pos),
+                            place(&result.path, link.rel.pos),
                             format!(
                                 "relation `{}` is not declared in {}",
                                 link.rel.value, vocabulary.path
@@ -277,14 +281,15 @@ fn check_links(
             None => None,
         };
         let Some((target_file, target)) = index.get(link.target.value.as_str()) else {
-            let ids: Vec<&str> = index.keys().copied().collect();
-            let hint = did_you_mean(&link.target.value, &ids)
+            // Every id, for the hint; gathered once, and only when needed.
+            let ids = ids.get_or_insert_with(|| index.keys().copied().collect());
+            let hint = did_you_mean(&link.target.value, ids)
                 .map(|t| format!("did you mean `{t}`? "))
                 .unwrap_or_default();
             findings.push(
                 Finding::new(
                     Code::DanglingLink,
-                    at(file, link.target.pos),
+                    place(&result.path, link.target.pos),
                     format!(
                         "link target `{}` does not exist in any annotation file",
                         link.target.value
@@ -298,14 +303,11 @@ fn check_links(
             continue;
         };
         let Some(relation) = relation else { continue };
-        let from_ok = relation
-            .from
-            .iter()
-            .any(|k| k.value == annotation.kind.value);
+        let from_ok = relation.from.iter().any(|k| k.value == entry.kind.value);
         let to_ok = relation.to.iter().any(|k| k.value == target.kind.value);
         let reverse_ok = relation.symmetric
             && relation.from.iter().any(|k| k.value == target.kind.value)
-            && relation.to.iter().any(|k| k.value == annotation.kind.value);
+            && relation.to.iter().any(|k| k.value == entry.kind.value);
         if !(reverse_ok || from_ok && to_ok) {
             let kinds = |list: &[crate::model::At<String>]| {
                 list.iter()
@@ -317,7 +319,7 @@ fn check_links(
                 format!(
                     "relation `{}` cannot start from a `{}`: it goes from {}",
                     link.rel.value,
-                    annotation.kind.value,
+                    entry.kind.value,
                     kinds(&relation.from)
                 )
             } else {
@@ -330,9 +332,9 @@ fn check_links(
                 )
             };
             findings.push(
-                Finding::new(Code::RelConstraint, at(file, link.rel.pos), message)
+                Finding::new(Code::RelConstraint, place(&result.path, link.rel.pos), message)
                     .with_id(id)
-                    .with_related(at(target_file, target.kind.pos), format!("`{}` is a `{}`", target.id.value, target.kind.value))
+                    .with_related(place(&target_file.path, target.kind.pos), format!("`{}` is a `{}`", target.id.value, target.kind.value))
                     .with_help("use a relation that fits both kinds, or widen `from`/`to` of the relation in the vocabulary"),
             );
         }

@@ -2,14 +2,23 @@
 //! safely, the pin matches its current text, and each span quotes exactly
 //! what it claims, with matching context, on grapheme boundaries.
 
+use super::FileResult;
 use crate::anchor::{self, describe_difference};
 use crate::finding::{Code, Finding, Place};
-use crate::load::did_you_mean;
-use crate::model::{Annotation, AnnotationFile};
+use crate::load::{did_you_mean, place};
+use crate::model::{Annotation, AnnotationFile, At};
 use crate::source::SourceText;
-use crate::workspace::{at, PinStatus, SourceProblem, Workspace};
+use crate::workspace::{at, PinStatus, SourceProblem};
+use std::sync::Arc;
 
-pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
+/// The checks of one annotation file against its source. A pin that differs
+/// from the source's current text is returned instead of judged: whether
+/// that version exists is a question for history ([`pin_finding`]).
+pub fn check_file(
+    file: &AnnotationFile,
+    source: Option<&Result<Arc<SourceText>, SourceProblem>>,
+    seeds: &[String],
+) -> (Vec<Finding>, Option<At<String>>) {
     let mut findings = Vec::new();
     for annotation in &file.annotations {
         if let Some(drift) = &annotation.drift {
@@ -32,15 +41,15 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
         }
     }
     let Some(source_path) = &file.source else {
-        return findings;
+        return (findings, None);
     };
-    let source = match ws.sources.get(&source_path.value) {
+    let source = match source {
         Some(Ok(source)) => source,
         Some(Err(problem)) => {
-            findings.push(source_problem(ws, file, problem));
-            return findings;
+            findings.push(source_problem(seeds, file, problem));
+            return (findings, None);
         }
-        None => return findings,
+        None => return (findings, None),
     };
     match &file.sha256 {
         None if !file.complete => {}
@@ -59,57 +68,63 @@ pub fn check_file(ws: &Workspace, file: &AnnotationFile) -> Vec<Finding> {
                 source.sha256()
             )),
         ),
-        Some(pin) if pin.value != source.sha256() => {
-            let path = &source_path.value;
-            let not_checked = format!(
-                "the {} spans of this file were not checked against the current text",
-                file.annotations.len()
-            );
-            let finding = match ws.pins.get(&pin.value) {
-                Some(PinStatus::Unknown) => Finding::new(
-                    Code::PinUnknown,
-                    at(file, pin.pos),
-                    format!(
-                        "no version of {path} with sha256 {} exists in the working tree, the index or the history reachable from HEAD: the text these spans were made on cannot be found",
-                        pin.value
-                    ),
-                )
-                .with_label("unknown version")
-                .with_help(format!(
-                    "{not_checked}. If the pin was mistyped, correct it (the current text has sha256 {}); if the old text is lost, check each span against the current text and set `sha256` to the current version",
-                    source.sha256()
-                )),
-                status => {
-                    let found = match status {
-                        Some(PinStatus::Known(place)) => format!("; the pinned version is in {place}"),
-                        _ => String::new(),
-                    };
-                    Finding::new(
-                        Code::PinMismatch,
-                        at(file, pin.pos),
-                        format!(
-                            "{path} has changed since these annotations were made: its sha256 is now {}, the file pins {}{found}",
-                            source.sha256(),
-                            pin.value
-                        ),
-                    )
-                    .with_label("pinned version")
-                    .with_help(format!(
-                        "{not_checked}. Run `annot diff` to see where each one went, then `annot reanchor --write` to carry the safe ones over and mark the rest for review; sha256 of the new text: {}",
-                        source.sha256()
-                    ))
-                }
-            };
-            findings.push(finding);
-            return findings;
-        }
+        Some(pin) if pin.value != source.sha256() => return (findings, Some(pin.clone())),
         Some(_) => {}
     }
     check_file_spans(file, source, &mut findings);
-    findings
+    (findings, None)
 }
 
-fn source_problem(ws: &Workspace, file: &AnnotationFile, problem: &SourceProblem) -> Finding {
+/// The finding for a pin that differs from its source's current text, once
+/// history has said whether the pinned version exists.
+pub fn pin_finding(
+    result: &FileResult,
+    pin: &At<String>,
+    status: Option<&PinStatus>,
+) -> Option<Finding> {
+    let source = result.source.as_ref()?;
+    let current = result.source_sha256.as_deref()?;
+    let path = &source.value;
+    let not_checked = format!(
+        "the {} spans of this file were not checked against the current text",
+        result.annotations
+    );
+    let finding = match status {
+        Some(PinStatus::Unknown) => Finding::new(
+            Code::PinUnknown,
+            place(&result.path, pin.pos),
+            format!(
+                "no version of {path} with sha256 {} exists in the working tree, the index or the history reachable from HEAD: the text these spans were made on cannot be found",
+                pin.value
+            ),
+        )
+        .with_label("unknown version")
+        .with_help(format!(
+            "{not_checked}. If the pin was mistyped, correct it (the current text has sha256 {current}); if the old text is lost, check each span against the current text and set `sha256` to the current version"
+        )),
+        status => {
+            let found = match status {
+                Some(PinStatus::Known(place)) => format!("; the pinned version is in {place}"),
+                _ => String::new(),
+            };
+            Finding::new(
+                Code::PinMismatch,
+                place(&result.path, pin.pos),
+                format!(
+                    "{path} has changed since these annotations were made: its sha256 is now {current}, the file pins {}{found}",
+                    pin.value
+                ),
+            )
+            .with_label("pinned version")
+            .with_help(format!(
+                "{not_checked}. Run `annot diff` to see where each one went, then `annot reanchor --write` to carry the safe ones over and mark the rest for review; sha256 of the new text: {current}"
+            ))
+        }
+    };
+    Some(finding)
+}
+
+fn source_problem(seeds: &[String], file: &AnnotationFile, problem: &SourceProblem) -> Finding {
     let Some(source) = &file.source else {
         unreachable!("only files with a source reach here")
     };
@@ -123,7 +138,6 @@ fn source_problem(ws: &Workspace, file: &AnnotationFile, problem: &SourceProblem
         )
         .with_help("name a file under seeds/ with a plain relative path, e.g. `source: seeds/report.txt`"),
         SourceProblem::Missing(why) => {
-            let seeds = &ws.seeds;
             let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
             let help = match did_you_mean(path, &names) {
                 Some(best) => format!("did you mean `{best}`?"),

@@ -2,10 +2,10 @@
 //! ending conversion by `.gitattributes`.
 
 use crate::finding::{Code, Finding};
-use crate::workspace::{file_place, Workspace};
+use crate::workspace::file_place;
 
-pub fn check(ws: &Workspace) -> Vec<Finding> {
-    if ws.seeds.is_empty() || ws.eol_protected {
+pub fn check(seeds: &[String], eol_protected: bool) -> Vec<Finding> {
+    if seeds.is_empty() || eol_protected {
         return Vec::new();
     }
     vec![Finding::new(

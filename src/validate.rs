@@ -1,0 +1,239 @@
+//! `annot validate` end to end: every annotation file is loaded and checked
+//! on its own, in parallel, and reduced to a [`FileResult`]; results are
+//! reused from the cache when the file, its source and the vocabulary are
+//! unchanged; then the checks across files run over the results. Only the
+//! results stay in memory, never the whole workspace.
+
+use crate::cache::Cache;
+use crate::finding::{self, Code, Finding};
+use crate::history::Oid;
+use crate::load;
+use crate::rules::{self, FileResult};
+use crate::source::{sha256_hex, SourceText};
+use crate::workspace::{
+    file_place, resolve_stale_pins, too_large, SourceProblem, Tree, WorkspaceError,
+    SOURCES_META_PATH, VOCABULARY_PATH,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// What validation found.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub notices: Vec<String>,
+    /// The annotation files that were read, sorted.
+    pub paths: Vec<String>,
+    pub files: usize,
+    pub sources: usize,
+    pub annotations: usize,
+}
+
+/// What every file's check needs, read once.
+struct Shared<'a> {
+    root: &'a Path,
+    tree: &'a Tree,
+    vocabulary: Option<&'a crate::model::Vocabulary>,
+    seeds: &'a [String],
+    cache: Option<Cache>,
+    /// sha256 of blobs, by id (index only), and the ones computed now.
+    blob_shas: HashMap<Oid, String>,
+    new_blob_shas: Mutex<Vec<(Oid, String)>>,
+}
+
+pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
+    let (paths, mut findings) = tree.list_annotation_files(root)?;
+
+    let vocabulary_bytes = tree.read(root, VOCABULARY_PATH)?;
+    let vocabulary = match &vocabulary_bytes {
+        Some(bytes) => {
+            let loaded = load::vocabulary(VOCABULARY_PATH, bytes);
+            findings.extend(loaded.findings);
+            loaded.value
+        }
+        None => {
+            findings.push(
+                Finding::new(
+                    Code::Vocabulary,
+                    file_place(VOCABULARY_PATH),
+                    format!("{VOCABULARY_PATH} is missing, so no kind or relation can be checked"),
+                )
+                .with_help("create it (`annot init` writes a starter vocabulary) and declare the kinds and relations you use"),
+            );
+            None
+        }
+    };
+    let sources_meta = match tree.read(root, SOURCES_META_PATH)? {
+        Some(bytes) => {
+            let loaded = load::sources_meta(SOURCES_META_PATH, &bytes);
+            findings.extend(loaded.findings);
+            loaded.value
+        }
+        None => None,
+    };
+    let seeds = tree.list_seeds(root);
+    let git = tree.git(root);
+    let shared = Shared {
+        root,
+        tree,
+        vocabulary: vocabulary.as_ref(),
+        seeds: &seeds,
+        cache: git
+            .as_ref()
+            .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref())),
+        blob_shas: match (tree, &git) {
+            (Tree::Index { .. }, Some(git)) => git.blob_sha256s(),
+            _ => HashMap::new(),
+        },
+        new_blob_shas: Mutex::new(Vec::new()),
+    };
+
+    let results: Vec<FileResult> = paths
+        .par_iter()
+        .map(|rel| check_path(&shared, rel))
+        .collect::<Result<_, _>>()?;
+    if let Some(git) = &git {
+        let new = shared.new_blob_shas.into_inner().unwrap_or_default();
+        git.remember_blob_sha256s(&new);
+    }
+
+    let mut notices = Vec::new();
+    let stale: BTreeMap<String, &str> = results
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.stale_pin.as_ref()?.value.clone(),
+                r.source.as_ref()?.value.as_str(),
+            ))
+        })
+        .collect();
+    let pins = resolve_stale_pins(root, tree, stale, &mut notices)?;
+    findings.extend(rules::check_across(
+        &rules::Workspace {
+            vocabulary: vocabulary.as_ref(),
+            sources_meta: sources_meta.as_ref(),
+            seeds: &seeds,
+            eol_protected: tree.eol_protected(root)?,
+            pins: &pins,
+        },
+        &results,
+    ));
+    let sources: BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r.source.as_ref().map(|s| s.value.as_str()))
+        .collect();
+    let (sources, annotations) = (sources.len(), results.iter().map(|r| r.annotations).sum());
+    for result in results {
+        findings.extend(result.findings);
+    }
+    finding::sort(&mut findings);
+    Ok(Outcome {
+        findings,
+        notices,
+        files: paths.len(),
+        paths,
+        sources,
+        annotations,
+    })
+}
+
+/// The sha256 of a file's content as this tree holds it, and its bytes
+/// when they had to be read for that.
+fn content_sha256(
+    shared: &Shared,
+    rel: &str,
+) -> Result<Option<(String, Option<Vec<u8>>)>, WorkspaceError> {
+    if let Some(oid) = shared.tree.blob_id(rel) {
+        if let Some(sha) = shared.blob_shas.get(&oid) {
+            return Ok(Some((sha.clone(), None)));
+        }
+        let Some(bytes) = shared.tree.read(shared.root, rel)? else {
+            return Ok(None);
+        };
+        let sha = sha256_hex(&bytes);
+        if let Ok(mut new) = shared.new_blob_shas.lock() {
+            new.push((oid, sha.clone()));
+        }
+        return Ok(Some((sha, Some(bytes))));
+    }
+    let Some(bytes) = shared.tree.read(shared.root, rel)? else {
+        return Ok(None);
+    };
+    Ok(Some((sha256_hex(&bytes), Some(bytes))))
+}
+
+/// Whether a source's current text has this sha256. Reads (and hashes) the
+/// source unless the index already names its content.
+fn source_is(shared: &Shared, path: &str, sha256: &str) -> bool {
+    if let Some(oid) = shared.tree.blob_id(path) {
+        if let Some(known) = shared.blob_shas.get(&oid) {
+            // Only a regular file under seeds/ can be a source as staged.
+            return known == sha256 && crate::workspace::check_source_path(path).is_ok();
+        }
+    }
+    matches!(shared.tree.read_source(shared.root, path), Ok(text) if text.sha256() == sha256)
+}
+
+fn check_path(shared: &Shared, rel: &str) -> Result<FileResult, WorkspaceError> {
+    if let Tree::WorkTree = shared.tree {
+        let size = fs::metadata(shared.root.join(rel))
+            .map_err(|source| WorkspaceError::Io {
+                path: rel.to_string(),
+                source,
+            })?
+            .len();
+        if size > crate::yaml::MAX_FILE_BYTES as u64 {
+            return Ok(rules::check_file(
+                rel,
+                too_large(rel, size),
+                None,
+                None,
+                &[],
+            ));
+        }
+    }
+    let (sha, bytes) =
+        content_sha256(shared, rel)?.unwrap_or_else(|| (sha256_hex(b""), Some(Vec::new())));
+    if let Some(cache) = &shared.cache {
+        if let Some(hit) = cache.get(rel, &sha) {
+            let source_unchanged = match (&hit.source, &hit.source_sha256) {
+                (None, _) => true,
+                (Some(source), Some(sha256)) => source_is(shared, &source.value, sha256),
+                (Some(_), None) => false,
+            };
+            if source_unchanged {
+                return Ok(hit);
+            }
+        }
+    }
+    let bytes = match bytes {
+        Some(bytes) => bytes,
+        None => shared.tree.read(shared.root, rel)?.unwrap_or_default(),
+    };
+    let loaded = load::annotation_file(rel, &bytes);
+    let source: Option<Result<Arc<SourceText>, SourceProblem>> = loaded
+        .value
+        .as_ref()
+        .and_then(|file| file.source.as_ref())
+        .map(|source| {
+            shared
+                .tree
+                .read_source(shared.root, &source.value)
+                .map(Arc::new)
+        });
+    let result = rules::check_file(
+        rel,
+        loaded,
+        shared.vocabulary,
+        source.as_ref(),
+        shared.seeds,
+    );
+    if let Some(cache) = &shared.cache {
+        if result.is_cacheable() {
+            cache.put(&sha, &result);
+        }
+    }
+    Ok(result)
+}
