@@ -139,12 +139,12 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     })
 }
 
-/// The sha256 of a file's content as this tree holds it, and its bytes
-/// when they had to be read for that.
-fn content_sha256(
-    shared: &Shared,
-    rel: &str,
-) -> Result<Option<(String, Option<Vec<u8>>)>, WorkspaceError> {
+/// The sha256 of a file's content, and its bytes when they had to be read
+/// to know it.
+type Content = (String, Option<Vec<u8>>);
+
+/// The content of a file as this tree holds it; `None` when it is absent.
+fn content_sha256(shared: &Shared, rel: &str) -> Result<Option<Content>, WorkspaceError> {
     if let Some(oid) = shared.tree.blob_id(rel) {
         if let Some(sha) = shared.blob_shas.get(&oid) {
             return Ok(Some((sha.clone(), None)));
