@@ -167,11 +167,23 @@ fn content_sha256(shared: &Shared, rel: &str) -> Result<Option<Content>, Workspa
 /// Whether a source's current text has this sha256. Reads (and hashes) the
 /// source unless the index already names its content.
 fn source_is(shared: &Shared, path: &str, sha256: &str) -> bool {
-    if let Some(oid) = shared.tree.blob_id(path) {
+    // A regular file staged under seeds/: its blob id names its content.
+    if let (Some(oid), Ok(())) = (
+        shared.tree.blob_id(path),
+        crate::workspace::check_source_path(path),
+    ) {
         if let Some(known) = shared.blob_shas.get(&oid) {
-            // Only a regular file under seeds/ can be a source as staged.
-            return known == sha256 && crate::workspace::check_source_path(path).is_ok();
+            return known == sha256;
         }
+        if let Ok(Some(bytes)) = shared.tree.read(shared.root, path) {
+            let known = sha256_hex(&bytes);
+            let same = known == sha256;
+            if let Ok(mut new) = shared.new_blob_shas.lock() {
+                new.push((oid, known));
+            }
+            return same;
+        }
+        return false;
     }
     matches!(shared.tree.read_source(shared.root, path), Ok(text) if text.sha256() == sha256)
 }

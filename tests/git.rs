@@ -368,3 +368,80 @@ fn the_history_cache_is_not_trusted_after_history_is_rewritten() {
     pin_to(&ws, &dropped);
     assert_findings(&ws.validate(), 1, &[("pin-unknown", A, 2, 9)]);
 }
+
+fn cached_results(ws: &Ws) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let dir = ws.path().join(".git/annot/checked");
+    for bucket in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(bucket.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            found.push(entry.path());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_check_cache_is_never_trusted_over_a_changed_file() {
+    let ws = repo();
+    assert_findings(&ws.validate(), 0, &[]);
+    assert_eq!(
+        cached_results(&ws).len(),
+        1,
+        "one result per annotation file"
+    );
+
+    // Same size and modification time, different bytes: checked again.
+    let path = ws.path().join(A);
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    ws.annotations(A, BAD);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), size);
+    assert_findings(&ws.validate(), 1, &[("quote-mismatch", A, 4, 34)]);
+
+    // Back to the first content: its stored result is reused, still right.
+    ws.annotations(A, GOOD);
+    assert_findings(&ws.validate(), 0, &[]);
+
+    // The source changes under an unchanged annotation file.
+    ws.write(SEED_PATH, format!("Edited. {SEED}"));
+    assert_findings(&ws.validate(), 1, &[("pin-mismatch", A, 2, 9)]);
+    ws.write(SEED_PATH, SEED);
+    assert_findings(&ws.validate(), 0, &[]);
+
+    // The vocabulary changes: every result is checked against the new one.
+    let vocabulary = ws.read("schema/vocabulary.yaml");
+    ws.write(
+        "schema/vocabulary.yaml",
+        vocabulary.replacen("claim", "statement", 1),
+    );
+    let codes: Vec<String> = ws.validate().findings().into_iter().map(|f| f.0).collect();
+    assert!(codes.contains(&"unknown-kind".to_string()), "{codes:?}");
+    ws.write("schema/vocabulary.yaml", vocabulary);
+
+    // A damaged entry counts as absent.
+    for entry in cached_results(&ws) {
+        std::fs::write(entry, b"not a cache entry").unwrap();
+    }
+    assert_findings(&ws.validate(), 0, &[]);
+
+    // The index is checked by its own content, not by the working tree's.
+    ws.annotations(A, BAD);
+    git(ws.path(), &["add", A]);
+    ws.annotations(A, GOOD);
+    assert_findings(
+        &ws.run(&["validate", "--staged", "--format", "json"]),
+        1,
+        &[("quote-mismatch", A, 4, 34)],
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+}
