@@ -5,13 +5,13 @@
 //! results stay in memory, never the whole workspace.
 
 use crate::cache::Cache;
-use crate::finding::{self, Code, Finding};
+use crate::finding::{self, Finding};
 use crate::history::Oid;
 use crate::load;
 use crate::rules::{self, FileResult};
 use crate::source::{sha256_hex, SourceText};
 use crate::workspace::{
-    file_place, resolve_stale_pins, too_large, SourceProblem, Tree, WorkspaceError,
+    missing_vocabulary, resolve_stale_pins, too_large, SourceProblem, Tree, WorkspaceError,
     SOURCES_META_PATH, VOCABULARY_PATH,
 };
 use rayon::prelude::*;
@@ -54,14 +54,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
             loaded.value
         }
         None => {
-            findings.push(
-                Finding::new(
-                    Code::Vocabulary,
-                    file_place(VOCABULARY_PATH),
-                    format!("{VOCABULARY_PATH} is missing, so no kind or relation can be checked"),
-                )
-                .with_help("create it (`annot init` writes a starter vocabulary) and declare the kinds and relations you use"),
-            );
+            findings.push(missing_vocabulary());
             None
         }
     };

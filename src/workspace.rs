@@ -659,14 +659,7 @@ impl Workspace {
                 result.value
             }
             None => {
-                findings.push(
-                    Finding::new(
-                        Code::Vocabulary,
-                        file_place(VOCABULARY_PATH),
-                        format!("{VOCABULARY_PATH} is missing, so no kind or relation can be checked"),
-                    )
-                    .with_help("create it (`annot init` writes a starter vocabulary) and declare the kinds and relations you use"),
-                );
+                findings.push(missing_vocabulary());
                 None
             }
         };
@@ -712,6 +705,16 @@ impl Workspace {
             notices,
         })
     }
+}
+
+/// The finding for a workspace without `schema/vocabulary.yaml`.
+pub fn missing_vocabulary() -> Finding {
+    Finding::new(
+        Code::Vocabulary,
+        file_place(VOCABULARY_PATH),
+        format!("{VOCABULARY_PATH} is missing, so no kind or relation can be checked"),
+    )
+    .with_help("create it (`annot init` writes a starter vocabulary) and declare the kinds and relations you use")
 }
 
 pub fn too_large(rel: &str, size: u64) -> load::Loaded<AnnotationFile> {
