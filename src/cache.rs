@@ -9,17 +9,21 @@
 
 use crate::finding::Finding;
 use crate::model::At;
-use crate::rules::{Entry, FileResult, LinkEntry};
+use crate::rules::{Entry, FileResult, LinkEntry, Tagged};
 use crate::source::sha256_hex;
 use crate::yaml::Pos;
 use std::fs;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Changes whenever the stored form or the meaning of a result changes.
-const FORMAT: &str = "annot check cache 1";
+const FORMAT: &str = "annot check cache 2";
 
 pub struct Cache {
     dir: PathBuf,
+    summary_path: PathBuf,
     salt: String,
 }
 
@@ -30,6 +34,7 @@ impl Cache {
         let vocabulary = vocabulary.map_or_else(|| "none".to_string(), sha256_hex);
         Cache {
             dir: annot_dir.join("checked"),
+            summary_path: annot_dir.join("summary"),
             salt: format!("{FORMAT}\n{}\n{vocabulary}\n", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -61,6 +66,288 @@ impl Cache {
             let _ = fs::remove_file(&temporary);
         }
     }
+
+    /// The summary of the last full validation, when it was made with the
+    /// same vocabulary and version of annot. Its tables stay in the file
+    /// and are read a bucket at a time, as a run that changed a few files
+    /// needs a few hundred of a million topics.
+    pub fn summary(&self) -> Option<Summary> {
+        let mut file = fs::File::open(&self.summary_path).ok()?;
+        let mut prefix = vec![0; SUMMARY_FORMAT.len() + self.salt.len() + 8];
+        file.read_exact(&mut prefix).ok()?;
+        let rest = prefix.strip_prefix(SUMMARY_FORMAT.as_bytes())?;
+        let rest = rest.strip_prefix(self.salt.as_bytes())?;
+        let head_len = u64::from_le_bytes(rest.try_into().ok()?);
+        let mut head = vec![0; usize::try_from(head_len).ok()?];
+        file.read_exact(&mut head).ok()?;
+        let (files, found) = decode_head(&head)?;
+        let file = Arc::new(file);
+        let ids_at = prefix.len() as u64 + head_len;
+        let ids = Topics::in_file(&file, ids_at, files.len())?;
+        let targets = Topics::in_file(&file, ids_at + ids.stored_len(), files.len())?;
+        Some(Summary {
+            files,
+            ids,
+            targets,
+            found,
+        })
+    }
+
+    /// Stores the summary of a full validation (best effort, atomically).
+    pub fn put_summary(&self, summary: &Summary) {
+        let mut head = Vec::new();
+        encode_head(summary, &mut head);
+        let mut bytes = Vec::with_capacity(head.len() + 64);
+        bytes.extend_from_slice(SUMMARY_FORMAT.as_bytes());
+        bytes.extend_from_slice(self.salt.as_bytes());
+        bytes.extend_from_slice(&(head.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&head);
+        if !(summary.ids.encode(&mut bytes) && summary.targets.encode(&mut bytes)) {
+            return;
+        }
+        if let Some(dir) = self.summary_path.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        let temporary = self
+            .summary_path
+            .with_extension(format!("tmp{}", std::process::id()));
+        if fs::write(&temporary, bytes).is_ok()
+            && fs::rename(&temporary, &self.summary_path).is_err()
+        {
+            let _ = fs::remove_file(&temporary);
+        }
+    }
+}
+
+/// Changes whenever the stored form or the meaning of a summary changes.
+const SUMMARY_FORMAT: &str = "annot validation summary 1\n";
+
+/// What a full validation leaves for the next run, so that a run which
+/// finds only a few files changed checks only what those files can affect:
+/// every file's result without its entries, which files define or link to
+/// which ids (by [`topic`](crate::rules::topic)), and the findings about
+/// ids and links with their topics.
+pub struct Summary {
+    /// Sorted by path.
+    pub files: Vec<FileSummary>,
+    /// Which files define an id of each topic.
+    pub ids: Topics,
+    /// Which files link to a target of each topic.
+    pub targets: Topics,
+    pub found: Vec<Tagged>,
+}
+
+pub struct FileSummary {
+    /// The sha256 of the file's content; `None` when it was too large to
+    /// be read (and had no entries).
+    pub content: Option<String>,
+    /// Whether the result holds while the file and its source are
+    /// unchanged ([`FileResult::is_cacheable`]).
+    pub reusable: bool,
+    /// The result, without its entries.
+    pub result: FileResult,
+}
+
+/// Files (as indexes into [`Summary::files`]) by topic, sorted by topic and
+/// cut into buckets by the topic's top bits.
+pub struct Topics {
+    /// Where each bucket starts, and one more: where the last one ends.
+    starts: Vec<u32>,
+    stored: Stored,
+}
+
+enum Stored {
+    Here {
+        topics: Vec<u64>,
+        files: Vec<u32>,
+    },
+    InFile {
+        file: Arc<fs::File>,
+        topics_at: u64,
+        files_at: u64,
+        files: usize,
+    },
+}
+
+const BUCKET_BITS: u32 = 16;
+const BUCKETS: usize = 1 << BUCKET_BITS;
+
+fn bucket(topic: u64) -> usize {
+    (topic >> (64 - BUCKET_BITS)) as usize
+}
+
+impl Topics {
+    pub fn new(mut pairs: Vec<(u64, u32)>) -> Topics {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut starts = Vec::with_capacity(BUCKETS + 1);
+        let mut at = 0;
+        for b in 0..BUCKETS {
+            starts.push(at as u32);
+            while at < pairs.len() && bucket(pairs[at].0) == b {
+                at += 1;
+            }
+        }
+        starts.push(pairs.len() as u32);
+        Topics {
+            starts,
+            stored: Stored::Here {
+                topics: pairs.iter().map(|p| p.0).collect(),
+                files: pairs.iter().map(|p| p.1).collect(),
+            },
+        }
+    }
+
+    /// The table stored at `at` in `file`: its bucket starts are read now,
+    /// its topics when asked for.
+    fn in_file(file: &Arc<fs::File>, at: u64, files: usize) -> Option<Topics> {
+        let mut bytes = vec![0; (BUCKETS + 1) * 4];
+        file.read_exact_at(&mut bytes, at).ok()?;
+        let starts: Vec<u32> = bytes
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if !starts.windows(2).all(|w| w[0] <= w[1]) {
+            return None;
+        }
+        let topics_at = at + bytes.len() as u64;
+        let count = u64::from(starts[BUCKETS]);
+        Some(Topics {
+            starts,
+            stored: Stored::InFile {
+                file: Arc::clone(file),
+                topics_at,
+                files_at: topics_at + count * 8,
+                files,
+            },
+        })
+    }
+
+    /// How many bytes the table takes in a file.
+    fn stored_len(&self) -> u64 {
+        ((BUCKETS + 1) * 4) as u64 + u64::from(self.starts[BUCKETS]) * 12
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> bool {
+        let Stored::Here { topics, files } = &self.stored else {
+            return false;
+        };
+        for start in &self.starts {
+            put_u32(out, *start);
+        }
+        for topic in topics {
+            out.extend_from_slice(&topic.to_le_bytes());
+        }
+        for file in files {
+            put_u32(out, *file);
+        }
+        true
+    }
+
+    /// The files that hold this topic; `None` when the table cannot be read.
+    pub fn files_of(&self, topic: u64) -> Option<Vec<u32>> {
+        let b = bucket(topic);
+        let (start, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        match &self.stored {
+            Stored::Here { topics, files } => {
+                let topics = topics.get(start..end)?;
+                let first = start + topics.partition_point(|t| *t < topic);
+                let last = start + topics.partition_point(|t| *t <= topic);
+                Some(files[first..last].to_vec())
+            }
+            Stored::InFile {
+                file,
+                topics_at,
+                files_at,
+                files,
+            } => {
+                let mut bytes = vec![0; (end - start) * 8];
+                file.read_exact_at(&mut bytes, topics_at + start as u64 * 8)
+                    .ok()?;
+                let topics: Vec<u64> = bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+                    .collect();
+                let first = topics.partition_point(|t| *t < topic);
+                let last = topics.partition_point(|t| *t <= topic);
+                let mut bytes = vec![0; (last - first) * 4];
+                file.read_exact_at(&mut bytes, files_at + (start + first) as u64 * 4)
+                    .ok()?;
+                let found: Vec<u32> = bytes
+                    .chunks_exact(4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                found
+                    .iter()
+                    .all(|i| (*i as usize) < *files)
+                    .then_some(found)
+            }
+        }
+    }
+}
+
+fn encode_head(summary: &Summary, out: &mut Vec<u8>) {
+    put_u32(out, summary.files.len() as u32);
+    for file in &summary.files {
+        let result = &file.result;
+        put_str(out, &result.path);
+        put_findings(out, &result.findings);
+        put_opt_at(out, result.source.as_ref());
+        put_opt_str(out, result.source_sha256.as_deref());
+        put_opt_at(out, result.stale_pin.as_ref());
+        put_u32(out, result.annotations as u32);
+        put_opt_str(out, file.content.as_deref());
+        out.push(u8::from(file.reusable));
+    }
+    put_u32(out, summary.found.len() as u32);
+    for tagged in &summary.found {
+        out.extend_from_slice(&tagged.topic.to_le_bytes());
+        put_str(
+            out,
+            &serde_json::to_string(&tagged.finding).unwrap_or_default(),
+        );
+    }
+}
+
+fn decode_head(bytes: &[u8]) -> Option<(Vec<FileSummary>, Vec<Tagged>)> {
+    let mut r = Reader { bytes };
+    let count = r.u32()? as usize;
+    let mut files = Vec::with_capacity(count.min(bytes.len() / 16));
+    for _ in 0..count {
+        let result = FileResult {
+            path: r.string()?,
+            findings: r.findings()?,
+            source: r.opt_at()?,
+            source_sha256: r.opt_string()?,
+            stale_pin: r.opt_at()?,
+            annotations: r.u32()? as usize,
+            entries: Vec::new(),
+        };
+        files.push(FileSummary {
+            content: r.opt_string()?,
+            reusable: r.flag()?,
+            result,
+        });
+    }
+    let count = r.u32()? as usize;
+    let mut found = Vec::with_capacity(count.min(bytes.len() / 16));
+    for _ in 0..count {
+        let topic = r.u64()?;
+        let finding = serde_json::from_str(&r.string()?).ok()?;
+        found.push(Tagged { topic, finding });
+    }
+    let sorted = files
+        .windows(2)
+        .all(|w| w[0].result.path < w[1].result.path);
+    (r.bytes.is_empty() && sorted).then_some((files, found))
+}
+
+fn put_findings(out: &mut Vec<u8>, findings: &[Finding]) {
+    if findings.is_empty() {
+        put_str(out, "");
+    } else {
+        put_str(out, &serde_json::to_string(findings).unwrap_or_default());
+    }
 }
 
 /// A compact binary form: results of a large workspace are read on every
@@ -70,10 +357,7 @@ fn encode(result: &FileResult) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + result.entries.len() * 96);
     out.extend_from_slice(FORMAT.as_bytes());
     put_str(&mut out, &result.path);
-    put_str(
-        &mut out,
-        &serde_json::to_string(&result.findings).unwrap_or_default(),
-    );
+    put_findings(&mut out, &result.findings);
     put_opt_at(&mut out, result.source.as_ref());
     put_opt_str(&mut out, result.source_sha256.as_deref());
     put_opt_at(&mut out, result.stale_pin.as_ref());
@@ -96,7 +380,7 @@ fn decode(bytes: &[u8]) -> Option<FileResult> {
         bytes: bytes.strip_prefix(FORMAT.as_bytes())?,
     };
     let path = r.string()?;
-    let findings: Vec<Finding> = serde_json::from_str(&r.string()?).ok()?;
+    let findings = r.findings()?;
     let source = r.opt_at()?;
     let source_sha256 = r.opt_string()?;
     let stale_pin = r.opt_at()?;
@@ -184,6 +468,18 @@ impl Reader<'_> {
 
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn findings(&mut self) -> Option<Vec<Finding>> {
+        let text = self.string()?;
+        if text.is_empty() {
+            return Some(Vec::new());
+        }
+        serde_json::from_str(&text).ok()
     }
 
     fn flag(&mut self) -> Option<bool> {

@@ -132,8 +132,9 @@ impl Git {
     pub fn index_entries(&self) -> Result<BTreeMap<String, IndexEntry>, HistoryError> {
         let repo = self.repo();
         let mut index = repo.index()?;
-        // The index may have been written by git after we opened it.
-        index.read(true)?;
+        // Read again only if git wrote the index since it was opened (the
+        // first `index()` of a repository reads it from disk).
+        index.read(false)?;
         let mut entries = BTreeMap::new();
         for entry in index.iter() {
             let stage = (entry.flags >> 12) & 0x3;

@@ -2,7 +2,11 @@
 //! on its own, in parallel, and reduced to a [`FileResult`]; results are
 //! reused from the cache when the file, its source and the vocabulary are
 //! unchanged; then the checks across files run over the results. Only the
-//! results stay in memory, never the whole workspace.
+//! results stay in memory, never the whole workspace. A full run leaves a
+//! summary for the next; a run that finds only a few files changed since
+//! then checks only what they can affect ([`incremental`]).
+
+mod incremental;
 
 use crate::cache::Cache;
 use crate::finding::{self, Finding};
@@ -83,10 +87,27 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         new_blob_shas: Mutex::new(Vec::new()),
     };
 
-    let results: Vec<FileResult> = paths
-        .par_iter()
-        .map(|rel| check_path(&shared, rel))
-        .collect::<Result<_, _>>()?;
+    let base = shared.cache.as_ref().and_then(Cache::summary);
+    let partial = match &base {
+        Some(base) => incremental::validate(&shared, base, &paths)?,
+        None => None,
+    };
+    let (results, about_ids_and_links) = match partial {
+        Some(done) => done,
+        None => {
+            let checked: Vec<Checked> = paths
+                .par_iter()
+                .map(|rel| check_path(&shared, rel))
+                .collect::<Result<_, _>>()?;
+            let (results, contents): (Vec<FileResult>, Vec<Option<String>>) =
+                checked.into_iter().map(|c| (c.result, c.content)).unzip();
+            let found = rules::check_ids_and_links(vocabulary.as_ref(), &results);
+            if let Some(cache) = &shared.cache {
+                cache.put_summary(&incremental::summarize(&results, contents, &found));
+            }
+            (results, found)
+        }
+    };
     if let Some(git) = &git {
         let new = shared.new_blob_shas.into_inner().unwrap_or_default();
         git.remember_blob_sha256s(&new);
@@ -103,7 +124,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         })
         .collect();
     let pins = resolve_stale_pins(root, tree, stale, &mut notices)?;
-    findings.extend(rules::check_across(
+    findings.extend(rules::check_workspace(
         &rules::Workspace {
             vocabulary: vocabulary.as_ref(),
             sources_meta: sources_meta.as_ref(),
@@ -113,6 +134,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         },
         &results,
     ));
+    findings.extend(about_ids_and_links.into_iter().map(|t| t.finding));
     let sources: BTreeSet<&str> = results
         .iter()
         .filter_map(|r| r.source.as_ref().map(|s| s.value.as_str()))
@@ -134,10 +156,10 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
 
 /// The sha256 of a file's content, and its bytes when they had to be read
 /// to know it.
-type Content = (String, Option<Vec<u8>>);
+type Hashed = (String, Option<Vec<u8>>);
 
 /// The content of a file as this tree holds it; `None` when it is absent.
-fn content_sha256(shared: &Shared, rel: &str) -> Result<Option<Content>, WorkspaceError> {
+fn content_sha256(shared: &Shared, rel: &str) -> Result<Option<Hashed>, WorkspaceError> {
     if let Some(oid) = shared.tree.blob_id(rel) {
         if let Some(sha) = shared.blob_shas.get(&oid) {
             return Ok(Some((sha.clone(), None)));
@@ -181,7 +203,29 @@ fn source_is(shared: &Shared, path: &str, sha256: &str) -> bool {
     matches!(shared.tree.read_source(shared.root, path), Ok(text) if text.sha256() == sha256)
 }
 
-fn check_path(shared: &Shared, rel: &str) -> Result<FileResult, WorkspaceError> {
+/// A file's result, and the sha256 of the content it was made from.
+struct Checked {
+    result: FileResult,
+    /// `None` when the file was too large to be read.
+    content: Option<String>,
+}
+
+/// What a file holds, as far as its check needs to know.
+enum Content {
+    TooLarge(u64),
+    /// Its sha256, and its bytes when they had to be read to know it.
+    Read {
+        sha256: String,
+        bytes: Option<Vec<u8>>,
+    },
+}
+
+fn check_path(shared: &Shared, rel: &str) -> Result<Checked, WorkspaceError> {
+    let content = read_content(shared, rel)?;
+    check_content(shared, rel, content)
+}
+
+fn read_content(shared: &Shared, rel: &str) -> Result<Content, WorkspaceError> {
     if let Tree::WorkTree = shared.tree {
         let size = fs::metadata(shared.root.join(rel))
             .map_err(|source| WorkspaceError::Io {
@@ -190,26 +234,40 @@ fn check_path(shared: &Shared, rel: &str) -> Result<FileResult, WorkspaceError> 
             })?
             .len();
         if size > crate::yaml::MAX_FILE_BYTES as u64 {
-            return Ok(rules::check_file(
-                rel,
-                too_large(rel, size),
-                None,
-                None,
-                &[],
-            ));
+            return Ok(Content::TooLarge(size));
         }
     }
-    let (sha, bytes) =
+    let (sha256, bytes) =
         content_sha256(shared, rel)?.unwrap_or_else(|| (sha256_hex(b""), Some(Vec::new())));
+    Ok(Content::Read { sha256, bytes })
+}
+
+/// Whether a result's source still has the text it was checked against.
+fn source_unchanged(shared: &Shared, result: &FileResult) -> bool {
+    match (&result.source, &result.source_sha256) {
+        (None, _) => true,
+        (Some(source), Some(sha256)) => source_is(shared, &source.value, sha256),
+        (Some(_), None) => false,
+    }
+}
+
+fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked, WorkspaceError> {
+    let (sha, bytes) = match content {
+        Content::TooLarge(size) => {
+            return Ok(Checked {
+                result: rules::check_file(rel, too_large(rel, size), None, None, &[]),
+                content: None,
+            })
+        }
+        Content::Read { sha256, bytes } => (sha256, bytes),
+    };
     if let Some(cache) = &shared.cache {
         if let Some(hit) = cache.get(rel, &sha) {
-            let source_unchanged = match (&hit.source, &hit.source_sha256) {
-                (None, _) => true,
-                (Some(source), Some(sha256)) => source_is(shared, &source.value, sha256),
-                (Some(_), None) => false,
-            };
-            if source_unchanged {
-                return Ok(hit);
+            if source_unchanged(shared, &hit) {
+                return Ok(Checked {
+                    result: hit,
+                    content: Some(sha),
+                });
             }
         }
     }
@@ -240,5 +298,8 @@ fn check_path(shared: &Shared, rel: &str) -> Result<FileResult, WorkspaceError> 
             cache.put(&sha, &result);
         }
     }
-    Ok(result)
+    Ok(Checked {
+        result,
+        content: Some(sha),
+    })
 }

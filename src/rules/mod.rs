@@ -3,7 +3,9 @@
 //! source) and keeps only what the second stage needs; its result depends
 //! on nothing but the file, its source and the vocabulary, so it can be
 //! cached by their content. [`check_across`] then judges what spans files:
-//! unique ids, links, pins against history, sources.yaml, .gitattributes.
+//! unique ids, links, pins against history, sources.yaml, .gitattributes;
+//! [`recheck_ids_and_links`] judges ids and links again for a few changed
+//! files.
 //! No rule reads files or prints.
 
 mod metadata;
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use references::{check_ids_and_links, recheck_ids_and_links, topic, Scope, Tagged};
 pub use spans::check_file_spans;
 
 /// What checking one annotation file found, and what the checks across
@@ -130,9 +133,25 @@ pub struct Workspace<'a> {
     pub pins: &'a BTreeMap<String, PinStatus>,
 }
 
-/// The checks across files; with the per-file findings, sorted.
+/// The checks across files.
 pub fn check_across(ws: &Workspace, results: &[FileResult]) -> Vec<Finding> {
-    let mut findings = references::check_across(ws.vocabulary, results);
+    let mut findings = check_workspace(ws, results);
+    findings.extend(
+        check_ids_and_links(ws.vocabulary, results)
+            .into_iter()
+            .map(|tagged| tagged.finding),
+    );
+    findings
+}
+
+/// The checks across files that do not look at ids or links: the
+/// vocabulary in itself, stale pins, sources.yaml and .gitattributes. They
+/// need no [`FileResult::entries`].
+pub fn check_workspace(ws: &Workspace, results: &[FileResult]) -> Vec<Finding> {
+    let mut findings = ws
+        .vocabulary
+        .map(references::check_vocabulary)
+        .unwrap_or_default();
     for result in results {
         if let Some(pin) = &result.stale_pin {
             findings.extend(spans::pin_finding(result, pin, ws.pins.get(&pin.value)));

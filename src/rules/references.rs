@@ -3,13 +3,15 @@
 //! annotation of an allowed kind, and a vocabulary that is consistent in
 //! itself.
 
-use super::{Entry, FileResult};
+use super::{Entry, FileResult, LinkEntry};
 use crate::finding::{Code, Finding};
 use crate::load::{did_you_mean, place};
 use crate::model::{Anchored, Annotation, AnnotationFile, AttrType, Vocabulary};
 use crate::workspace::at;
 use crate::yaml::{Node, Value};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The checks of one file's annotations against the vocabulary: kinds,
 /// where they may live, and their attributes.
@@ -21,33 +23,130 @@ pub fn check_kinds(vocabulary: &Vocabulary, file: &AnnotationFile) -> Vec<Findin
     findings
 }
 
+/// A finding about ids or links, with its topic: the [`topic`] of the id
+/// it is about (a duplicate id) or of the target it links to. A later run
+/// that changes only a few files uses the topic to tell which findings the
+/// change can affect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tagged {
+    pub topic: u64,
+    pub finding: Finding,
+}
+
+/// A short, stable hash of an id, the same in every run (FNV-1a).
+/// Two ids may share one; that only makes a partial run check more.
+pub fn topic(id: &str) -> u64 {
+    let mut hash = IdHasher::default();
+    hash.write(id.as_bytes());
+    hash.finish()
+}
+
+/// What a partial run checks again: duplicates of the ids whose topic is
+/// listed; every link of the listed files, and links whose target's topic
+/// is listed. The results given must hold every file that defines an id of
+/// these topics or links to one.
+pub struct Scope<'a> {
+    pub topics: &'a HashSet<u64>,
+    pub whole_files: &'a HashSet<&'a str>,
+}
+
 /// The checks across files: ids unique in the workspace, links that reach
-/// an existing annotation of an allowed kind; and the vocabulary itself.
-pub fn check_across(vocabulary: Option<&Vocabulary>, results: &[FileResult]) -> Vec<Finding> {
+/// an existing annotation of an allowed kind.
+pub fn check_ids_and_links(vocabulary: Option<&Vocabulary>, results: &[FileResult]) -> Vec<Tagged> {
     let mut findings = Vec::new();
-    if let Some(vocabulary) = vocabulary {
-        check_vocabulary(vocabulary, &mut findings);
-    }
-    let index = index_ids(results, &mut findings);
-    let mut ids: Option<Vec<&str>> = None;
+    let index = index_ids(results, None, &mut findings);
+    let mut every_id: Option<Vec<&str>> = None;
     for result in results {
         for entry in &result.entries {
-            check_links(vocabulary, &index, &mut ids, result, entry, &mut findings);
+            for link in &entry.links {
+                let dangling = check_link(vocabulary, &index, result, entry, link, &mut findings);
+                if dangling {
+                    // Every id, for the hint; gathered once, and only when needed.
+                    let ids = every_id.get_or_insert_with(|| sorted_ids(&index));
+                    findings.push(dangling_link(ids, result, entry, link));
+                }
+            }
         }
     }
     findings
 }
 
-type Index<'w> = HashMap<&'w str, (&'w FileResult, &'w Entry)>;
+/// The same checks as [`check_ids_and_links`], for what `scope` names only;
+/// `None` when a link turns out to dangle, as its hint needs every id of
+/// the workspace.
+pub fn recheck_ids_and_links(
+    vocabulary: Option<&Vocabulary>,
+    results: &[FileResult],
+    scope: &Scope,
+) -> Option<Vec<Tagged>> {
+    let mut findings = Vec::new();
+    let index = index_ids(results, Some(scope), &mut findings);
+    for result in results {
+        let whole = scope.whole_files.contains(result.path.as_str());
+        for entry in &result.entries {
+            for link in &entry.links {
+                let judged = whole || scope.topics.contains(&topic(&link.target.value));
+                if judged && check_link(vocabulary, &index, result, entry, link, &mut findings) {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(findings)
+}
 
-fn index_ids<'w>(results: &'w [FileResult], findings: &mut Vec<Finding>) -> Index<'w> {
-    let mut index: Index = HashMap::with_capacity(results.iter().map(|r| r.entries.len()).sum());
+/// The checks of the vocabulary itself.
+pub fn check_vocabulary(vocabulary: &Vocabulary) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    check_relations_name_kinds(vocabulary, &mut findings);
+    findings
+}
+
+/// FNV-1a, 64 bits: fast for short keys such as ids, and stable across runs.
+struct IdHasher(u64);
+
+impl Default for IdHasher {
+    fn default() -> Self {
+        IdHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Index<'w> = HashMap<&'w str, (&'w FileResult, &'w Entry), BuildHasherDefault<IdHasher>>;
+
+/// The first definition of each id, in the order of the results; a finding
+/// for each later one (only for ids of the scope's topics, if given).
+fn index_ids<'w>(
+    results: &'w [FileResult],
+    scope: Option<&Scope>,
+    findings: &mut Vec<Tagged>,
+) -> Index<'w> {
+    let mut index: Index = HashMap::with_capacity_and_hasher(
+        results.iter().map(|r| r.entries.len()).sum(),
+        BuildHasherDefault::default(),
+    );
     for result in results {
         for entry in &result.entries {
             let id = entry.id.value.as_str();
             if let Some((first_file, first)) = index.get(id) {
-                findings.push(
-                    Finding::new(
+                let topic = topic(id);
+                if scope.is_some_and(|scope| !scope.topics.contains(&topic)) {
+                    continue;
+                }
+                findings.push(Tagged {
+                    topic,
+                    finding: Finding::new(
                         Code::DuplicateId,
                         place(&result.path, entry.id.pos),
                         format!("id `{id}` is already defined in {}:{}", first_file.path, first.id.pos.line),
@@ -56,7 +155,7 @@ fn index_ids<'w>(results: &'w [FileResult], findings: &mut Vec<Finding>) -> Inde
                     .with_label("defined again here")
                     .with_related(place(&first_file.path, first.id.pos), "first defined here")
                     .with_help("ids are unique across the whole workspace: rename one of them (and the links that point to it)"),
-                );
+                });
             } else {
                 index.insert(id, (result, entry));
             }
@@ -65,11 +164,18 @@ fn index_ids<'w>(results: &'w [FileResult], findings: &mut Vec<Finding>) -> Inde
     index
 }
 
+/// Every id, sorted, so that a hint never depends on the order of a map.
+fn sorted_ids<'w>(index: &Index<'w>) -> Vec<&'w str> {
+    let mut ids: Vec<&str> = index.keys().copied().collect();
+    ids.sort_unstable();
+    ids
+}
+
 fn kind_names(vocabulary: &Vocabulary) -> Vec<&str> {
     vocabulary.kinds.keys().map(String::as_str).collect()
 }
 
-fn check_vocabulary(vocabulary: &Vocabulary, findings: &mut Vec<Finding>) {
+fn check_relations_name_kinds(vocabulary: &Vocabulary, findings: &mut Vec<Finding>) {
     let kinds = kind_names(vocabulary);
     for (name, relation) in &vocabulary.relations {
         for kind in relation.from.iter().chain(&relation.to) {
@@ -244,99 +350,106 @@ fn scalar_text(node: &Node) -> String {
     }
 }
 
-fn check_links<'w>(
+/// Checks one link; `true` when its target does not exist, which the
+/// caller reports (the hint needs every id).
+fn check_link(
     vocabulary: Option<&Vocabulary>,
-    index: &Index<'w>,
-    ids: &mut Option<Vec<&'w str>>,
+    index: &Index,
     result: &FileResult,
     entry: &Entry,
-    findings: &mut Vec<Finding>,
-) {
+    link: &LinkEntry,
+    findings: &mut Vec<Tagged>,
+) -> bool {
     let id = entry.id.value.as_str();
-    for link in &entry.links {
-        let relation = match vocabulary {
-            Some(vocabulary) => match vocabulary.relations.get(&link.rel.value) {
-                Some(relation) => Some(relation),
-                None => {
-                    let names: Vec<&str> =
-                        vocabulary.relations.keys().map(String::as_str).collect();
-                    let hint = did_you_mean(&link.rel.value, &names)
-                        .map(|r| format!("did you mean `{r}`? "))
-                        .unwrap_or_default();
-                    findings.push(
-                        Finding::new(
-                            Code::UnknownRel,
-                            place(&result.path, link.rel.pos),
-                            format!(
-                                "relation `{}` is not declared in {}",
-                                link.rel.value, vocabulary.path
-                            ),
-                        )
-                        .with_id(id)
-                        .with_help(format!("{hint}declared relations: {}", names.join(", "))),
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
-        let Some((target_file, target)) = index.get(link.target.value.as_str()) else {
-            // Every id, for the hint; gathered once, and only when needed.
-            let ids = ids.get_or_insert_with(|| index.keys().copied().collect());
-            let hint = did_you_mean(&link.target.value, ids)
-                .map(|t| format!("did you mean `{t}`? "))
-                .unwrap_or_default();
-            findings.push(
-                Finding::new(
-                    Code::DanglingLink,
-                    place(&result.path, link.target.pos),
-                    format!(
-                        "link target `{}` does not exist in any annotation file",
-                        link.target.value
-                    ),
-                )
-                .with_id(id)
-                .with_help(format!(
-                    "{hint}a target is the `id` of an annotation anywhere in the workspace"
-                )),
-            );
-            continue;
-        };
-        let Some(relation) = relation else { continue };
-        let from_ok = relation.from.iter().any(|k| k.value == entry.kind.value);
-        let to_ok = relation.to.iter().any(|k| k.value == target.kind.value);
-        let reverse_ok = relation.symmetric
-            && relation.from.iter().any(|k| k.value == target.kind.value)
-            && relation.to.iter().any(|k| k.value == entry.kind.value);
-        if !(reverse_ok || from_ok && to_ok) {
-            let kinds = |list: &[crate::model::At<String>]| {
-                list.iter()
-                    .map(|k| k.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let message = if !from_ok {
-                format!(
-                    "relation `{}` cannot start from a `{}`: it goes from {}",
-                    link.rel.value,
-                    entry.kind.value,
-                    kinds(&relation.from)
-                )
-            } else {
-                format!(
-                    "relation `{}` cannot point at `{}`, a `{}`: it points at {}",
-                    link.rel.value,
-                    target.id.value,
-                    target.kind.value,
-                    kinds(&relation.to)
-                )
-            };
-            findings.push(
-                Finding::new(Code::RelConstraint, place(&result.path, link.rel.pos), message)
+    let topic = topic(&link.target.value);
+    let relation = match vocabulary {
+        Some(vocabulary) => match vocabulary.relations.get(&link.rel.value) {
+            Some(relation) => Some(relation),
+            None => {
+                let names: Vec<&str> = vocabulary.relations.keys().map(String::as_str).collect();
+                let hint = did_you_mean(&link.rel.value, &names)
+                    .map(|r| format!("did you mean `{r}`? "))
+                    .unwrap_or_default();
+                findings.push(Tagged {
+                    topic,
+                    finding: Finding::new(
+                        Code::UnknownRel,
+                        place(&result.path, link.rel.pos),
+                        format!(
+                            "relation `{}` is not declared in {}",
+                            link.rel.value, vocabulary.path
+                        ),
+                    )
                     .with_id(id)
-                    .with_related(place(&target_file.path, target.kind.pos), format!("`{}` is a `{}`", target.id.value, target.kind.value))
-                    .with_help("use a relation that fits both kinds, or widen `from`/`to` of the relation in the vocabulary"),
-            );
-        }
+                    .with_help(format!("{hint}declared relations: {}", names.join(", "))),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let Some((target_file, target)) = index.get(link.target.value.as_str()) else {
+        return true;
+    };
+    let Some(relation) = relation else {
+        return false;
+    };
+    let from_ok = relation.from.iter().any(|k| k.value == entry.kind.value);
+    let to_ok = relation.to.iter().any(|k| k.value == target.kind.value);
+    let reverse_ok = relation.symmetric
+        && relation.from.iter().any(|k| k.value == target.kind.value)
+        && relation.to.iter().any(|k| k.value == entry.kind.value);
+    if !(reverse_ok || from_ok && to_ok) {
+        let kinds = |list: &[crate::model::At<String>]| {
+            list.iter()
+                .map(|k| k.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let message = if !from_ok {
+            format!(
+                "relation `{}` cannot start from a `{}`: it goes from {}",
+                link.rel.value,
+                entry.kind.value,
+                kinds(&relation.from)
+            )
+        } else {
+            format!(
+                "relation `{}` cannot point at `{}`, a `{}`: it points at {}",
+                link.rel.value,
+                target.id.value,
+                target.kind.value,
+                kinds(&relation.to)
+            )
+        };
+        findings.push(Tagged {
+            topic,
+            finding: Finding::new(Code::RelConstraint, place(&result.path, link.rel.pos), message)
+                .with_id(id)
+                .with_related(place(&target_file.path, target.kind.pos), format!("`{}` is a `{}`", target.id.value, target.kind.value))
+                .with_help("use a relation that fits both kinds, or widen `from`/`to` of the relation in the vocabulary"),
+        });
+    }
+    false
+}
+
+fn dangling_link(ids: &[&str], result: &FileResult, entry: &Entry, link: &LinkEntry) -> Tagged {
+    let hint = did_you_mean(&link.target.value, ids)
+        .map(|t| format!("did you mean `{t}`? "))
+        .unwrap_or_default();
+    Tagged {
+        topic: topic(&link.target.value),
+        finding: Finding::new(
+            Code::DanglingLink,
+            place(&result.path, link.target.pos),
+            format!(
+                "link target `{}` does not exist in any annotation file",
+                link.target.value
+            ),
+        )
+        .with_id(entry.id.value.as_str())
+        .with_help(format!(
+            "{hint}a target is the `id` of an annotation anywhere in the workspace"
+        )),
     }
 }
