@@ -12,14 +12,15 @@ use crate::model::At;
 use crate::rules::{Entry, FileResult, LinkEntry, Tagged};
 use crate::source::sha256_hex;
 use crate::yaml::Pos;
+use rayon::prelude::*;
 use std::fs;
-use std::io::Read;
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Changes whenever the stored form or the meaning of a result changes.
-const FORMAT: &str = "annot check cache 2";
+const FORMAT: &str = "annot check cache 3";
 
 pub struct Cache {
     dir: PathBuf,
@@ -47,7 +48,7 @@ impl Cache {
     /// The stored result for this file content, if any.
     pub fn get(&self, path: &str, file_sha256: &str) -> Option<FileResult> {
         let bytes = fs::read(self.entry_path(path, file_sha256)).ok()?;
-        let result = decode(&bytes)?;
+        let result = decode(unsealed(&bytes)?)?;
         (result.path == path).then_some(result)
     }
 
@@ -61,66 +62,140 @@ impl Cache {
             return;
         }
         let temporary = target.with_extension(format!("tmp{}", std::process::id()));
-        if fs::write(&temporary, encode(result)).is_ok() && fs::rename(&temporary, &target).is_err()
+        if fs::write(&temporary, sealed(encode(result))).is_ok()
+            && fs::rename(&temporary, &target).is_err()
         {
             let _ = fs::remove_file(&temporary);
         }
     }
 
     /// The summary of the last full validation, when it was made with the
-    /// same vocabulary and version of annot. Its tables stay in the file
-    /// and are read a bucket at a time, as a run that changed a few files
-    /// needs a few hundred of a million topics.
+    /// same vocabulary and version of annot. Only its head is read now;
+    /// its tables are read a bucket at a time and its results one at a
+    /// time, as a run that changed a few files needs a few of them.
     pub fn summary(&self) -> Option<Summary> {
-        let mut file = fs::File::open(&self.summary_path).ok()?;
-        let mut prefix = vec![0; SUMMARY_FORMAT.len() + self.salt.len() + 8];
-        file.read_exact(&mut prefix).ok()?;
-        let rest = prefix.strip_prefix(SUMMARY_FORMAT.as_bytes())?;
-        let rest = rest.strip_prefix(self.salt.as_bytes())?;
-        let head_len = u64::from_le_bytes(rest.try_into().ok()?);
+        let file = fs::File::open(&self.summary_path).ok()?;
+        let size = file.metadata().ok()?.len();
+        let mut prefix = vec![0; SUMMARY_FORMAT.len() + self.salt.len()];
+        file.read_exact_at(&mut prefix, 0).ok()?;
+        if prefix != [SUMMARY_FORMAT.as_bytes(), self.salt.as_bytes()].concat() {
+            return None;
+        }
+        let mut trailer = [0; 40];
+        file.read_exact_at(&mut trailer, size.checked_sub(40)?)
+            .ok()?;
+        let word =
+            |n: usize| u64::from_le_bytes(trailer[n * 8..n * 8 + 8].try_into().unwrap_or_default());
+        let (head_at, head_len, head_sum, ids_at, targets_at) =
+            (word(0), word(1), word(2), word(3), word(4));
+        if head_at.checked_add(head_len)? > size - 40 {
+            return None;
+        }
         let mut head = vec![0; usize::try_from(head_len).ok()?];
-        file.read_exact(&mut head).ok()?;
+        file.read_exact_at(&mut head, head_at).ok()?;
+        if checksum(&head) != head_sum {
+            return None;
+        }
         let (files, found) = decode_head(&head)?;
         let file = Arc::new(file);
-        let ids_at = prefix.len() as u64 + head_len;
         let ids = Topics::in_file(&file, ids_at, files.len())?;
-        let targets = Topics::in_file(&file, ids_at + ids.stored_len(), files.len())?;
+        let targets = Topics::in_file(&file, targets_at, files.len())?;
         Some(Summary {
             files,
             ids,
             targets,
             found,
+            store: Some(file),
         })
     }
 
-    /// Stores the summary of a full validation (best effort, atomically).
-    pub fn put_summary(&self, summary: &Summary) {
-        let mut head = Vec::new();
-        encode_head(summary, &mut head);
-        let mut bytes = Vec::with_capacity(head.len() + 64);
-        bytes.extend_from_slice(SUMMARY_FORMAT.as_bytes());
-        bytes.extend_from_slice(self.salt.as_bytes());
-        bytes.extend_from_slice(&(head.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&head);
-        if !(summary.ids.encode(&mut bytes) && summary.targets.encode(&mut bytes)) {
-            return;
-        }
+    /// Stores the summary of a full validation, with the full results of
+    /// its files (best effort, atomically). `results` are those the
+    /// summary was made from, in the same order.
+    pub fn put_summary(&self, summary: &Summary, results: &[FileResult]) {
         if let Some(dir) = self.summary_path.parent() {
             let _ = fs::create_dir_all(dir);
         }
         let temporary = self
             .summary_path
             .with_extension(format!("tmp{}", std::process::id()));
-        if fs::write(&temporary, bytes).is_ok()
-            && fs::rename(&temporary, &self.summary_path).is_err()
-        {
+        let written = fs::File::create(&temporary)
+            .and_then(|file| self.write_summary(file, summary, results));
+        if written.is_err() || fs::rename(&temporary, &self.summary_path).is_err() {
             let _ = fs::remove_file(&temporary);
         }
+    }
+
+    fn write_summary(
+        &self,
+        file: fs::File,
+        summary: &Summary,
+        results: &[FileResult],
+    ) -> std::io::Result<()> {
+        let mut out = Counted {
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            at: 0,
+        };
+        out.write(SUMMARY_FORMAT.as_bytes())?;
+        out.write(self.salt.as_bytes())?;
+        // The results, encoded in parallel a batch at a time.
+        let mut stored = Vec::with_capacity(results.len());
+        for (batch, files) in results.chunks(256).zip(summary.files.chunks(256)) {
+            let encoded: Vec<Option<Vec<u8>>> = batch
+                .par_iter()
+                .zip(files)
+                .map(|(result, file)| file.reusable.then(|| sealed(encode(result))))
+                .collect();
+            for bytes in encoded {
+                match bytes {
+                    Some(bytes) => {
+                        stored.push(Some((out.at, bytes.len() as u32)));
+                        out.write(&bytes)?;
+                    }
+                    None => stored.push(None),
+                }
+            }
+        }
+        let ids_at = out.at;
+        let mut table = Vec::new();
+        summary.ids.encode(&mut table);
+        out.write(&table)?;
+        let targets_at = out.at;
+        table.clear();
+        summary.targets.encode(&mut table);
+        out.write(&table)?;
+        let head_at = out.at;
+        let mut head = Vec::new();
+        encode_head(summary, &stored, &mut head);
+        out.write(&head)?;
+        for word in [
+            head_at,
+            head.len() as u64,
+            checksum(&head),
+            ids_at,
+            targets_at,
+        ] {
+            out.write(&word.to_le_bytes())?;
+        }
+        out.out.flush()
+    }
+}
+
+/// A writer that knows how many bytes it has written.
+struct Counted {
+    out: std::io::BufWriter<fs::File>,
+    at: u64,
+}
+
+impl Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.at += bytes.len() as u64;
+        self.out.write_all(bytes)
     }
 }
 
 /// Changes whenever the stored form or the meaning of a summary changes.
-const SUMMARY_FORMAT: &str = "annot validation summary 1\n";
+const SUMMARY_FORMAT: &str = "annot validation summary 3\n";
 
 /// What a full validation leaves for the next run, so that a run which
 /// finds only a few files changed checks only what those files can affect:
@@ -135,6 +210,46 @@ pub struct Summary {
     /// Which files link to a target of each topic.
     pub targets: Topics,
     pub found: Vec<Tagged>,
+    /// The file the summary was read from, for the full results.
+    store: Option<Arc<fs::File>>,
+}
+
+impl Summary {
+    pub fn new(
+        files: Vec<FileSummary>,
+        ids: Topics,
+        targets: Topics,
+        found: Vec<Tagged>,
+    ) -> Summary {
+        Summary {
+            files,
+            ids,
+            targets,
+            found,
+            store: None,
+        }
+    }
+
+    /// The full result (with entries) of the file at `i`, as stored.
+    pub fn result(&self, i: usize) -> Option<FileResult> {
+        let file = self.files.get(i)?;
+        let (at, len) = file.stored?;
+        let mut bytes = vec![0; len as usize];
+        self.store.as_ref()?.read_exact_at(&mut bytes, at).ok()?;
+        let result = decode(unsealed(&bytes)?)?;
+        (result.path == file.result.path).then_some(result)
+    }
+
+    /// The full result of the file at `path` with this content, if stored.
+    pub fn result_for(&self, path: &str, content: &str) -> Option<FileResult> {
+        let i = self
+            .files
+            .binary_search_by(|f| f.result.path.as_str().cmp(path))
+            .ok()?;
+        (self.files[i].content.as_deref() == Some(content))
+            .then(|| self.result(i))
+            .flatten()
+    }
 }
 
 pub struct FileSummary {
@@ -146,6 +261,19 @@ pub struct FileSummary {
     pub reusable: bool,
     /// The result, without its entries.
     pub result: FileResult,
+    /// Where the full result is stored in the summary's file.
+    stored: Option<(u64, u32)>,
+}
+
+impl FileSummary {
+    pub fn new(content: Option<String>, reusable: bool, result: FileResult) -> FileSummary {
+        FileSummary {
+            content,
+            reusable,
+            result,
+            stored: None,
+        }
+    }
 }
 
 /// Files (as indexes into [`Summary::files`]) by topic, sorted by topic and
@@ -153,6 +281,8 @@ pub struct FileSummary {
 pub struct Topics {
     /// Where each bucket starts, and one more: where the last one ends.
     starts: Vec<u32>,
+    /// A checksum of each bucket's topics and files, as stored.
+    sums: Vec<u32>,
     stored: Stored,
 }
 
@@ -189,24 +319,33 @@ impl Topics {
             }
         }
         starts.push(pairs.len() as u32);
+        let topics: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+        let files: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        let sums = starts
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0] as usize, w[1] as usize);
+                bucket_sum(&topics[start..end], &files[start..end])
+            })
+            .collect();
         Topics {
             starts,
-            stored: Stored::Here {
-                topics: pairs.iter().map(|p| p.0).collect(),
-                files: pairs.iter().map(|p| p.1).collect(),
-            },
+            sums,
+            stored: Stored::Here { topics, files },
         }
     }
 
     /// The table stored at `at` in `file`: its bucket starts are read now,
     /// its topics when asked for.
     fn in_file(file: &Arc<fs::File>, at: u64, files: usize) -> Option<Topics> {
-        let mut bytes = vec![0; (BUCKETS + 1) * 4];
+        let mut bytes = vec![0; (BUCKETS * 2 + 1) * 4];
         file.read_exact_at(&mut bytes, at).ok()?;
-        let starts: Vec<u32> = bytes
+        let mut words: Vec<u32> = bytes
             .chunks_exact(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
+        let sums = words.split_off(BUCKETS + 1);
+        let starts = words;
         if !starts.windows(2).all(|w| w[0] <= w[1]) {
             return None;
         }
@@ -214,6 +353,7 @@ impl Topics {
         let count = u64::from(starts[BUCKETS]);
         Some(Topics {
             starts,
+            sums,
             stored: Stored::InFile {
                 file: Arc::clone(file),
                 topics_at,
@@ -223,17 +363,12 @@ impl Topics {
         })
     }
 
-    /// How many bytes the table takes in a file.
-    fn stored_len(&self) -> u64 {
-        ((BUCKETS + 1) * 4) as u64 + u64::from(self.starts[BUCKETS]) * 12
-    }
-
-    fn encode(&self, out: &mut Vec<u8>) -> bool {
+    fn encode(&self, out: &mut Vec<u8>) {
         let Stored::Here { topics, files } = &self.stored else {
-            return false;
+            unreachable!("only a table built in this run is written")
         };
-        for start in &self.starts {
-            put_u32(out, *start);
+        for word in self.starts.iter().chain(&self.sums) {
+            put_u32(out, *word);
         }
         for topic in topics {
             out.extend_from_slice(&topic.to_le_bytes());
@@ -241,7 +376,6 @@ impl Topics {
         for file in files {
             put_u32(out, *file);
         }
-        true
     }
 
     /// The files that hold this topic; `None` when the table cannot be read.
@@ -268,15 +402,19 @@ impl Topics {
                     .chunks_exact(8)
                     .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
                     .collect();
-                let first = topics.partition_point(|t| *t < topic);
-                let last = topics.partition_point(|t| *t <= topic);
-                let mut bytes = vec![0; (last - first) * 4];
-                file.read_exact_at(&mut bytes, files_at + (start + first) as u64 * 4)
+                let mut bytes = vec![0; (end - start) * 4];
+                file.read_exact_at(&mut bytes, files_at + start as u64 * 4)
                     .ok()?;
-                let found: Vec<u32> = bytes
+                let indexes: Vec<u32> = bytes
                     .chunks_exact(4)
                     .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                     .collect();
+                if bucket_sum(&topics, &indexes) != self.sums[b] {
+                    return None;
+                }
+                let first = topics.partition_point(|t| *t < topic);
+                let last = topics.partition_point(|t| *t <= topic);
+                let found = indexes[first..last].to_vec();
                 found
                     .iter()
                     .all(|i| (*i as usize) < *files)
@@ -286,9 +424,51 @@ impl Topics {
     }
 }
 
-fn encode_head(summary: &Summary, out: &mut Vec<u8>) {
+fn bucket_sum(topics: &[u64], files: &[u32]) -> u32 {
+    let mut bytes = Vec::with_capacity(topics.len() * 12);
+    for topic in topics {
+        bytes.extend_from_slice(&topic.to_le_bytes());
+    }
+    for file in files {
+        bytes.extend_from_slice(&file.to_le_bytes());
+    }
+    checksum(&bytes) as u32
+}
+
+/// A fast checksum, eight bytes at a time, that tells a damaged cache
+/// entry from a sound one (not a defence against a forger: whoever can
+/// write `.git/` can change much more).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        hash = (hash ^ word)
+            .wrapping_mul(0xff51_afd7_ed55_8ccd)
+            .rotate_left(29);
+    }
+    for byte in words.remainder() {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    }
+    hash ^ (hash >> 32)
+}
+
+/// A cache entry's bytes followed by their checksum.
+fn sealed(mut bytes: Vec<u8>) -> Vec<u8> {
+    let sum = checksum(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    bytes
+}
+
+/// The bytes of a sealed entry, if its checksum holds.
+fn unsealed(bytes: &[u8]) -> Option<&[u8]> {
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    (u64::from_le_bytes(sum.try_into().ok()?) == checksum(body)).then_some(body)
+}
+
+fn encode_head(summary: &Summary, stored: &[Option<(u64, u32)>], out: &mut Vec<u8>) {
     put_u32(out, summary.files.len() as u32);
-    for file in &summary.files {
+    for (file, stored) in summary.files.iter().zip(stored) {
         let result = &file.result;
         put_str(out, &result.path);
         put_findings(out, &result.findings);
@@ -298,6 +478,14 @@ fn encode_head(summary: &Summary, out: &mut Vec<u8>) {
         put_u32(out, result.annotations as u32);
         put_opt_str(out, file.content.as_deref());
         out.push(u8::from(file.reusable));
+        match stored {
+            Some((at, len)) => {
+                out.push(1);
+                out.extend_from_slice(&at.to_le_bytes());
+                put_u32(out, *len);
+            }
+            None => out.push(0),
+        }
     }
     put_u32(out, summary.found.len() as u32);
     for tagged in &summary.found {
@@ -327,6 +515,10 @@ fn decode_head(bytes: &[u8]) -> Option<(Vec<FileSummary>, Vec<Tagged>)> {
             content: r.opt_string()?,
             reusable: r.flag()?,
             result,
+            stored: match r.flag()? {
+                true => Some((r.u64()?, r.u32()?)),
+                false => None,
+            },
         });
     }
     let count = r.u32()? as usize;
@@ -563,7 +755,15 @@ mod tests {
             annotations: 1,
         };
         let bytes = encode(&result);
-        assert_eq!(decode(&bytes), Some(result));
+        assert_eq!(decode(&bytes), Some(result.clone()));
+        // Sealed, any flipped byte is noticed.
+        let sealed = sealed(bytes.clone());
+        assert_eq!(unsealed(&sealed), Some(&bytes[..]));
+        for at in 0..sealed.len() {
+            let mut damaged = sealed.clone();
+            damaged[at] ^= 0x10;
+            assert_eq!(unsealed(&damaged), None, "a flip at {at} went unnoticed");
+        }
         // Cut short or with a byte too many, an entry is not a result.
         assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
         let mut longer = bytes.clone();

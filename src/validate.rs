@@ -8,7 +8,7 @@
 
 mod incremental;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Summary};
 use crate::finding::{self, Finding};
 use crate::history::Oid;
 use crate::load;
@@ -42,6 +42,8 @@ struct Shared<'a> {
     vocabulary: Option<&'a crate::model::Vocabulary>,
     seeds: &'a [String],
     cache: Option<Cache>,
+    /// What the last full run left, when it holds for this vocabulary.
+    base: Option<Summary>,
     /// sha256 of blobs, by id (index only), and the ones computed now.
     blob_shas: HashMap<Oid, String>,
     new_blob_shas: Mutex<Vec<(Oid, String)>>,
@@ -72,14 +74,16 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     };
     let seeds = tree.list_seeds(root);
     let git = tree.git(root);
+    let cache = git
+        .as_ref()
+        .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref()));
     let shared = Shared {
         root,
         tree,
         vocabulary: vocabulary.as_ref(),
         seeds: &seeds,
-        cache: git
-            .as_ref()
-            .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref())),
+        base: cache.as_ref().and_then(Cache::summary),
+        cache,
         blob_shas: match (tree, &git) {
             (Tree::Index { .. }, Some(git)) => git.blob_sha256s(),
             _ => HashMap::new(),
@@ -87,8 +91,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         new_blob_shas: Mutex::new(Vec::new()),
     };
 
-    let base = shared.cache.as_ref().and_then(Cache::summary);
-    let partial = match &base {
+    let partial = match &shared.base {
         Some(base) => incremental::validate(&shared, base, &paths)?,
         None => None,
     };
@@ -103,7 +106,10 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
                 checked.into_iter().map(|c| (c.result, c.content)).unzip();
             let found = rules::check_ids_and_links(vocabulary.as_ref(), &results);
             if let Some(cache) = &shared.cache {
-                cache.put_summary(&incremental::summarize(&results, contents, &found));
+                cache.put_summary(
+                    &incremental::summarize(&results, contents, &found),
+                    &results,
+                );
             }
             (results, found)
         }
@@ -208,6 +214,8 @@ struct Checked {
     result: FileResult,
     /// `None` when the file was too large to be read.
     content: Option<String>,
+    /// Whether the file was checked now (not found in a cache).
+    fresh: bool,
 }
 
 /// What a file holds, as far as its check needs to know.
@@ -257,18 +265,23 @@ fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked
             return Ok(Checked {
                 result: rules::check_file(rel, too_large(rel, size), None, None, &[]),
                 content: None,
+                fresh: false,
             })
         }
         Content::Read { sha256, bytes } => (sha256, bytes),
     };
-    if let Some(cache) = &shared.cache {
-        if let Some(hit) = cache.get(rel, &sha) {
-            if source_unchanged(shared, &hit) {
-                return Ok(Checked {
-                    result: hit,
-                    content: Some(sha),
-                });
-            }
+    // A result stored with the last full run, or on its own since.
+    let stored = || {
+        let from_base = shared.base.as_ref()?.result_for(rel, &sha);
+        from_base.or_else(|| shared.cache.as_ref()?.get(rel, &sha))
+    };
+    if let Some(hit) = stored() {
+        if source_unchanged(shared, &hit) {
+            return Ok(Checked {
+                result: hit,
+                content: Some(sha),
+                fresh: false,
+            });
         }
     }
     let bytes = match bytes {
@@ -293,13 +306,9 @@ fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked
         source.as_ref(),
         shared.seeds,
     );
-    if let Some(cache) = &shared.cache {
-        if result.is_cacheable() {
-            cache.put(&sha, &result);
-        }
-    }
     Ok(Checked {
         result,
         content: Some(sha),
+        fresh: true,
     })
 }

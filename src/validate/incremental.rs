@@ -41,10 +41,9 @@ pub(super) fn summarize(
     let files = results
         .iter()
         .zip(contents)
-        .map(|(result, content)| FileSummary {
-            reusable: result.is_cacheable() && content.is_some(),
-            content,
-            result: without_entries(result),
+        .map(|(result, content)| {
+            let reusable = result.is_cacheable() && content.is_some();
+            FileSummary::new(content, reusable, without_entries(result))
         })
         .collect();
     let ids = Topics::new(
@@ -73,12 +72,7 @@ pub(super) fn summarize(
             })
             .collect(),
     );
-    Summary {
-        files,
-        ids,
-        targets,
-        found: found.to_vec(),
-    }
+    Summary::new(files, ids, targets, found.to_vec())
 }
 
 fn without_entries(result: &FileResult) -> FileResult {
@@ -91,6 +85,23 @@ fn without_entries(result: &FileResult) -> FileResult {
         stale_pin: result.stale_pin.clone(),
         annotations: result.annotations,
     }
+}
+
+/// Checks a file (or finds its result in a cache), and keeps a result
+/// made now in the cache of single results: the summary is not rewritten
+/// by a partial run.
+fn check_and_keep(
+    shared: &Shared,
+    rel: &str,
+    content: Content,
+) -> Result<FileResult, WorkspaceError> {
+    let checked = check_content(shared, rel, content)?;
+    if let (true, Some(cache), Some(sha256)) = (checked.fresh, &shared.cache, &checked.content) {
+        if checked.result.is_cacheable() {
+            cache.put(sha256, &checked.result);
+        }
+    }
+    Ok(checked.result)
 }
 
 /// The results of every file, and the findings about ids and links.
@@ -131,10 +142,7 @@ pub(super) fn validate(
             let content = read_content(shared, rel)?;
             let Some(i) = known else {
                 changes.fetch_add(1, Ordering::Relaxed);
-                return Ok(Since::Changed(
-                    None,
-                    check_content(shared, rel, content)?.result,
-                ));
+                return Ok(Since::Changed(None, check_and_keep(shared, rel, content)?));
             };
             let file = &base.files[i];
             let same_content = match (&content, &file.content) {
@@ -146,16 +154,13 @@ pub(super) fn validate(
                 changes.fetch_add(1, Ordering::Relaxed);
                 return Ok(Since::Changed(
                     Some(i),
-                    check_content(shared, rel, content)?.result,
+                    check_and_keep(shared, rel, content)?,
                 ));
             }
             if file.reusable && source_unchanged(shared, &file.result) {
                 return Ok(Since::Same(i));
             }
-            Ok(Since::Rechecked(
-                i,
-                check_content(shared, rel, content)?.result,
-            ))
+            Ok(Since::Rechecked(i, check_and_keep(shared, rel, content)?))
         })
         .collect::<Result<_, WorkspaceError>>()?;
     if states.iter().any(|s| matches!(s, Since::NotLooked)) {
@@ -215,7 +220,7 @@ fn recheck(
         let file = &base.files[i];
         match &file.content {
             None => Some(file.result.clone()),
-            Some(sha256) => shared.cache.as_ref()?.get(&file.result.path, sha256),
+            Some(_) => base.result(i),
         }
     };
 
