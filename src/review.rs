@@ -10,7 +10,7 @@ use crate::model::{Annotation, AnnotationFile};
 use crate::source::SourceText;
 use crate::workspace::{Tree, Workspace, WorkspaceError};
 use crate::yaml::{self, Key, Node, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -185,9 +185,11 @@ pub fn drift_of(
     Ok((entries, problems, notices))
 }
 
-fn annotation_index(ws: &Workspace) -> BTreeMap<&str, (&AnnotationFile, &Annotation)> {
-    ws.files
-        .iter()
+fn annotation_index<'w>(
+    files: impl IntoIterator<Item = &'w AnnotationFile>,
+) -> BTreeMap<&'w str, (&'w AnnotationFile, &'w Annotation)> {
+    files
+        .into_iter()
         .flat_map(|f| {
             f.annotations
                 .iter()
@@ -245,10 +247,22 @@ fn changed_fields(a: &Annotation, b: &Annotation, file_a: &str, file_b: &str) ->
     fields
 }
 
-/// Annotations added, removed and modified from `base` to `head`.
-pub fn annotation_changes(base: &Workspace, head: &Workspace) -> Vec<AnnotationDiff> {
-    let old = annotation_index(base);
-    let new = annotation_index(head);
+/// Annotations added, removed and modified from `base` to `head`. The
+/// files named in `unchanged` are the same in both and were read only in
+/// `head`.
+pub fn annotation_changes(
+    base: &Workspace,
+    head: &Workspace,
+    unchanged: &BTreeSet<String>,
+) -> Vec<AnnotationDiff> {
+    let mut old_files: Vec<&AnnotationFile> = base
+        .files
+        .iter()
+        .chain(head.files.iter().filter(|f| unchanged.contains(&f.path)))
+        .collect();
+    old_files.sort_by(|a, b| a.path.cmp(&b.path));
+    let old = annotation_index(old_files);
+    let new = annotation_index(head.files.iter());
     let mut changes = Vec::new();
     for (id, (file, a)) in &new {
         let quote = a.quote.as_ref().map(|q| q.value.clone());
@@ -263,6 +277,8 @@ pub fn annotation_changes(base: &Workspace, head: &Workspace) -> Vec<AnnotationD
                 quote,
                 old_quote: None,
             }),
+            // The very same annotation, read once from an unchanged file.
+            Some((_, b)) if std::ptr::eq(*b, *a) => {}
             Some((old_file, b)) => {
                 let fields = changed_fields(b, a, &old_file.path, &file.path);
                 if !fields.is_empty() {
@@ -337,8 +353,8 @@ pub fn diff(
         (None, true) => (Tree::index(root)?, "index".to_string()),
         (None, false) => (Tree::WorkTree, "worktree".to_string()),
     };
-    let base_ws = Workspace::load(root, &base_tree)?;
     let head_ws = Workspace::load(root, &head_tree)?;
+    let (base_ws, unchanged) = Workspace::load_beside(root, &base_tree, Some(&head_ws))?;
     let (drift, problems, drift_notices) =
         drift_of(root, &head_ws, &head_tree, &[&base_tree], None)?;
     let mut notices = head_ws.notices.clone();
@@ -348,7 +364,7 @@ pub fn diff(
         head: head_label,
         sources: source_changes(&base_ws, &head_ws),
         drift,
-        changes: annotation_changes(&base_ws, &head_ws),
+        changes: annotation_changes(&base_ws, &head_ws, &unchanged),
         problems,
         notices,
     })

@@ -615,8 +615,32 @@ impl Workspace {
     /// `annot validate` does not use this: it checks file by file and keeps
     /// only what the checks across files need (see `validate.rs`).
     pub fn load(root: &Path, tree: &Tree) -> Result<Workspace, WorkspaceError> {
+        Ok(Workspace::load_beside(root, tree, None)?.0)
+    }
+
+    /// Loads like [`Workspace::load`], except the annotation files whose
+    /// bytes are those `other` read at the same path: they are neither
+    /// parsed nor kept (their sources are still read). Returns their paths.
+    /// `annot diff` loads its base this way: a file that did not change
+    /// between base and head has no annotation changes.
+    pub fn load_beside(
+        root: &Path,
+        tree: &Tree,
+        other: Option<&Workspace>,
+    ) -> Result<(Workspace, BTreeSet<String>), WorkspaceError> {
         let (paths, mut findings) = tree.list_annotation_files(root)?;
-        let loaded: Vec<_> = paths
+        let parsed_in_other: BTreeSet<&str> = other
+            .into_iter()
+            .flat_map(|o| &o.files)
+            .map(|f| f.path.as_str())
+            .collect();
+        let same_in_other = |rel: &str, bytes: &[u8]| {
+            parsed_in_other.contains(rel)
+                && other
+                    .and_then(|o| o.yaml_texts.get(rel))
+                    .is_some_and(|text| text.as_bytes() == bytes)
+        };
+        let loaded: Vec<Option<_>> = paths
             .par_iter()
             .map(|rel| -> Result<_, WorkspaceError> {
                 if let Tree::WorkTree = tree {
@@ -627,22 +651,31 @@ impl Workspace {
                         })?
                         .len();
                     if size > crate::yaml::MAX_FILE_BYTES as u64 {
-                        return Ok((rel.clone(), Arc::from(""), too_large(rel, size)));
+                        return Ok(Some((rel.clone(), Arc::from(""), too_large(rel, size))));
                     }
                 }
                 let bytes = tree.read(root, rel)?.unwrap_or_default();
+                if same_in_other(rel, &bytes) {
+                    return Ok(None);
+                }
                 let loaded = load::annotation_file(rel, &bytes);
                 let text = match &loaded.value {
                     Some(file) => Arc::clone(&file.text),
                     None => Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
                 };
-                Ok((rel.clone(), text, loaded))
+                Ok(Some((rel.clone(), text, loaded)))
             })
             .collect::<Result<_, _>>()?;
+        let skipped: BTreeSet<String> = paths
+            .iter()
+            .zip(&loaded)
+            .filter(|(_, l)| l.is_none())
+            .map(|(rel, _)| rel.clone())
+            .collect();
 
         let mut files = Vec::with_capacity(loaded.len());
         let mut yaml_texts = BTreeMap::new();
-        for (rel, text, result) in loaded {
+        for (rel, text, result) in loaded.into_iter().flatten() {
             yaml_texts.insert(rel, text);
             findings.extend(result.findings);
             files.extend(result.value);
@@ -677,8 +710,13 @@ impl Workspace {
             None => None,
         };
 
+        let skipped_files = other
+            .into_iter()
+            .flat_map(|o| &o.files)
+            .filter(|f| skipped.contains(&f.path));
         let wanted: BTreeSet<&str> = files
             .iter()
+            .chain(skipped_files)
             .filter_map(|f| f.source.as_ref().map(|s| s.value.as_str()))
             .collect();
         let sources: BTreeMap<String, Result<Arc<SourceText>, SourceProblem>> = wanted
@@ -689,7 +727,7 @@ impl Workspace {
         let mut notices = Vec::new();
         let pins = resolve_pins(root, tree, &files, &sources, &mut notices)?;
 
-        Ok(Workspace {
+        let workspace = Workspace {
             root: root.to_path_buf(),
             tree: tree.name(),
             file_count: paths.len(),
@@ -703,7 +741,8 @@ impl Workspace {
             yaml_texts,
             findings,
             notices,
-        })
+        };
+        Ok((workspace, skipped))
     }
 }
 

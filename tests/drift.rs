@@ -171,6 +171,37 @@ fn annotation_changes_are_listed_with_fields() {
 }
 
 #[test]
+fn changes_beside_a_file_that_did_not_change() {
+    // The base of a diff reads only files that differ from the head; an
+    // unchanged file must still count on both sides.
+    let ws = repo(THREE);
+    let entities = "annotations/entities.yaml";
+    let moved = "annotations/moved.yaml";
+    ws.write(
+        entities,
+        "annotations:\n  - {id: e1, kind: entity}\n  - {id: e2, kind: entity}\n",
+    );
+    ws.write(moved, "annotations:\n  - {id: e3, kind: entity}\n");
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "entities"]);
+    // e3 moves into a.yaml's neighbour file; entities.yaml stays as it was.
+    ws.write(moved, "annotations:\n  - {id: e4, kind: entity}\n");
+    ws.write(
+        "annotations/other.yaml",
+        "annotations:\n  - {id: e3, kind: entity, note: moved here}\n",
+    );
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert_eq!(
+        run.json()["changes"],
+        serde_json::json!([
+            {"id": "e4", "file": moved, "change": "added", "fields": []},
+            {"id": "e3", "file": "annotations/other.yaml", "change": "modified", "fields": ["file", "note"]},
+        ])
+    );
+}
+
+#[test]
 fn staged_and_revisions() {
     let ws = repo(THREE);
     ws.write(SEED_PATH, format!("Staged line.\n{TEXT}"));
