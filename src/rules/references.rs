@@ -55,15 +55,14 @@ pub struct Scope<'a> {
 pub fn check_ids_and_links(vocabulary: Option<&Vocabulary>, results: &[FileResult]) -> Vec<Tagged> {
     let mut findings = Vec::new();
     let index = index_ids(results, None, &mut findings);
-    let mut every_id: Option<Vec<&str>> = None;
+    let mut hints = Hints::default();
     for result in results {
         for entry in &result.entries {
             for link in &entry.links {
                 let dangling = check_link(vocabulary, &index, result, entry, link, &mut findings);
                 if dangling {
-                    // Every id, for the hint; gathered once, and only when needed.
-                    let ids = every_id.get_or_insert_with(|| sorted_ids(&index));
-                    findings.push(dangling_link(ids, result, entry, link));
+                    let hint = hints.for_target(&index, &link.target.value);
+                    findings.push(dangling_link(hint, result, entry, link));
                 }
             }
         }
@@ -164,11 +163,51 @@ fn index_ids<'w>(
     index
 }
 
-/// Every id, sorted, so that a hint never depends on the order of a map.
-fn sorted_ids<'w>(index: &Index<'w>) -> Vec<&'w str> {
-    let mut ids: Vec<&str> = index.keys().copied().collect();
-    ids.sort_unstable();
-    ids
+/// The "did you mean" of dangling links. Each weighs every id of the
+/// workspace, so a hint is worked out once per target, and only while the
+/// run has compared fewer than [`HINT_COMPARISONS`] ids: a workspace whose
+/// entity file was deleted has as many dangling links as annotations, and
+/// hinting at each would take hours. Later targets get no hint.
+struct Hints<'w> {
+    /// Every id, sorted, so that a hint never depends on the order of a map.
+    ids: Option<Vec<&'w str>>,
+    known: HashMap<String, Option<&'w str>>,
+    compared: usize,
+    budget: usize,
+}
+
+impl Default for Hints<'_> {
+    fn default() -> Self {
+        Hints {
+            ids: None,
+            known: HashMap::new(),
+            compared: 0,
+            budget: HINT_COMPARISONS,
+        }
+    }
+}
+
+const HINT_COMPARISONS: usize = 20_000_000;
+
+impl<'w> Hints<'w> {
+    fn for_target(&mut self, index: &Index<'w>, target: &str) -> Option<&'w str> {
+        if let Some(known) = self.known.get(target) {
+            return *known;
+        }
+        let ids = self.ids.get_or_insert_with(|| {
+            let mut ids: Vec<&str> = index.keys().copied().collect();
+            ids.sort_unstable();
+            ids
+        });
+        let hint = if self.compared + ids.len() <= self.budget {
+            self.compared += ids.len();
+            did_you_mean(target, ids)
+        } else {
+            None
+        };
+        self.known.insert(target.to_string(), hint);
+        hint
+    }
 }
 
 fn kind_names(vocabulary: &Vocabulary) -> Vec<&str> {
@@ -433,8 +472,13 @@ fn check_link(
     false
 }
 
-fn dangling_link(ids: &[&str], result: &FileResult, entry: &Entry, link: &LinkEntry) -> Tagged {
-    let hint = did_you_mean(&link.target.value, ids)
+fn dangling_link(
+    hint: Option<&str>,
+    result: &FileResult,
+    entry: &Entry,
+    link: &LinkEntry,
+) -> Tagged {
+    let hint = hint
         .map(|t| format!("did you mean `{t}`? "))
         .unwrap_or_default();
     Tagged {
@@ -451,5 +495,49 @@ fn dangling_link(ids: &[&str], result: &FileResult, entry: &Entry, link: &LinkEn
         .with_help(format!(
             "{hint}a target is the `id` of an annotation anywhere in the workspace"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::At;
+    use crate::yaml::Pos;
+
+    #[test]
+    fn dangling_link_hints_stop_at_their_budget() {
+        let pos = Pos {
+            line: 1,
+            column: 1,
+            start: 0,
+            end: 1,
+        };
+        let entry = |id: &str| Entry {
+            id: At::new(id.to_string(), pos),
+            kind: At::new("claim".to_string(), pos),
+            links: Vec::new(),
+        };
+        let result = FileResult {
+            path: "annotations/a.yaml".to_string(),
+            findings: Vec::new(),
+            entries: vec![entry("alpha-1"), entry("beta-1"), entry("gamma-1")],
+            source: None,
+            source_sha256: None,
+            stale_pin: None,
+            annotations: 3,
+        };
+        let results = [result];
+        let index = index_ids(&results, None, &mut Vec::new());
+        // Room for two targets of three ids each.
+        let mut hints = Hints {
+            budget: 6,
+            ..Hints::default()
+        };
+        assert_eq!(hints.for_target(&index, "alpha-2"), Some("alpha-1"));
+        assert_eq!(hints.for_target(&index, "alpha-2"), Some("alpha-1"));
+        assert_eq!(hints.compared, 3, "a target is weighed once");
+        assert_eq!(hints.for_target(&index, "beta-2"), Some("beta-1"));
+        assert_eq!(hints.for_target(&index, "gamma-2"), None, "over budget");
+        assert_eq!(hints.compared, 6);
     }
 }
