@@ -338,18 +338,13 @@ impl Topics {
     /// The table stored at `at` in `file`: its bucket starts are read now,
     /// its topics when asked for.
     fn in_file(file: &Arc<fs::File>, at: u64, files: usize) -> Option<Topics> {
-        let mut bytes = vec![0; (BUCKETS * 2 + 1) * 4];
-        file.read_exact_at(&mut bytes, at).ok()?;
-        let mut words: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let mut words: Vec<u32> = read_words(file, at, BUCKETS * 2 + 1)?;
         let sums = words.split_off(BUCKETS + 1);
         let starts = words;
         if !starts.windows(2).all(|w| w[0] <= w[1]) {
             return None;
         }
-        let topics_at = at + bytes.len() as u64;
+        let topics_at = at + ((BUCKETS * 2 + 1) * 4) as u64;
         let count = u64::from(starts[BUCKETS]);
         Some(Topics {
             starts,
@@ -395,20 +390,8 @@ impl Topics {
                 files_at,
                 files,
             } => {
-                let mut bytes = vec![0; (end - start) * 8];
-                file.read_exact_at(&mut bytes, topics_at + start as u64 * 8)
-                    .ok()?;
-                let topics: Vec<u64> = bytes
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
-                    .collect();
-                let mut bytes = vec![0; (end - start) * 4];
-                file.read_exact_at(&mut bytes, files_at + start as u64 * 4)
-                    .ok()?;
-                let indexes: Vec<u32> = bytes
-                    .chunks_exact(4)
-                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let topics: Vec<u64> = read_words(file, topics_at + start as u64 * 8, end - start)?;
+                let indexes: Vec<u32> = read_words(file, files_at + start as u64 * 4, end - start)?;
                 if bucket_sum(&topics, &indexes) != self.sums[b] {
                     return None;
                 }
@@ -422,6 +405,33 @@ impl Topics {
             }
         }
     }
+}
+
+/// A little-endian number of a stored table.
+trait Word: Sized {
+    const SIZE: usize;
+    fn from_le(bytes: &[u8]) -> Self;
+}
+
+impl Word for u32 {
+    const SIZE: usize = 4;
+    fn from_le(bytes: &[u8]) -> Self {
+        u32::from_le_bytes(bytes.try_into().unwrap_or_default())
+    }
+}
+
+impl Word for u64 {
+    const SIZE: usize = 8;
+    fn from_le(bytes: &[u8]) -> Self {
+        u64::from_le_bytes(bytes.try_into().unwrap_or_default())
+    }
+}
+
+/// `count` numbers stored at `at` in `file`.
+fn read_words<W: Word>(file: &fs::File, at: u64, count: usize) -> Option<Vec<W>> {
+    let mut bytes = vec![0; count.checked_mul(W::SIZE)?];
+    file.read_exact_at(&mut bytes, at).ok()?;
+    Some(bytes.chunks_exact(W::SIZE).map(W::from_le).collect())
 }
 
 fn bucket_sum(topics: &[u64], files: &[u32]) -> u32 {

@@ -15,8 +15,7 @@ use crate::load;
 use crate::rules::{self, FileResult};
 use crate::source::{sha256_hex, SourceText};
 use crate::workspace::{
-    missing_vocabulary, resolve_stale_pins, too_large, SourceProblem, Tree, WorkspaceError,
-    SOURCES_META_PATH, VOCABULARY_PATH,
+    resolve_stale_pins, too_large, Settings, SourceProblem, Tree, WorkspaceError,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -52,26 +51,12 @@ struct Shared<'a> {
 pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     let (paths, mut findings) = tree.list_annotation_files(root)?;
 
-    let vocabulary_bytes = tree.read(root, VOCABULARY_PATH)?;
-    let vocabulary = match &vocabulary_bytes {
-        Some(bytes) => {
-            let loaded = load::vocabulary(VOCABULARY_PATH, bytes);
-            findings.extend(loaded.findings);
-            loaded.value
-        }
-        None => {
-            findings.push(missing_vocabulary());
-            None
-        }
-    };
-    let sources_meta = match tree.read(root, SOURCES_META_PATH)? {
-        Some(bytes) => {
-            let loaded = load::sources_meta(SOURCES_META_PATH, &bytes);
-            findings.extend(loaded.findings);
-            loaded.value
-        }
-        None => None,
-    };
+    let Settings {
+        vocabulary,
+        vocabulary_bytes,
+        sources_meta,
+        ..
+    } = Settings::read(root, tree, &mut findings)?;
     let seeds = tree.list_seeds(root);
     let git = tree.git(root);
     let cache = git

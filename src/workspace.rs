@@ -681,34 +681,23 @@ impl Workspace {
             files.extend(result.value);
         }
 
-        let vocabulary = match tree.read(root, VOCABULARY_PATH)? {
-            Some(bytes) => {
+        let settings = Settings::read(root, tree, &mut findings)?;
+        for (path, bytes) in [
+            (VOCABULARY_PATH, &settings.vocabulary_bytes),
+            (SOURCES_META_PATH, &settings.sources_meta_bytes),
+        ] {
+            if let Some(bytes) = bytes {
                 yaml_texts.insert(
-                    VOCABULARY_PATH.to_string(),
-                    Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+                    path.to_string(),
+                    Arc::from(String::from_utf8_lossy(bytes).as_ref()),
                 );
-                let result = load::vocabulary(VOCABULARY_PATH, &bytes);
-                findings.extend(result.findings);
-                result.value
             }
-            None => {
-                findings.push(missing_vocabulary());
-                None
-            }
-        };
-
-        let sources_meta = match tree.read(root, SOURCES_META_PATH)? {
-            Some(bytes) => {
-                yaml_texts.insert(
-                    SOURCES_META_PATH.to_string(),
-                    Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
-                );
-                let result = load::sources_meta(SOURCES_META_PATH, &bytes);
-                findings.extend(result.findings);
-                result.value
-            }
-            None => None,
-        };
+        }
+        let Settings {
+            vocabulary,
+            sources_meta,
+            ..
+        } = settings;
 
         let skipped_files = other
             .into_iter()
@@ -746,8 +735,52 @@ impl Workspace {
     }
 }
 
+/// The two YAML files beside the annotations: the vocabulary and
+/// `seeds/sources.yaml`, loaded, with their bytes.
+pub struct Settings {
+    pub vocabulary: Option<Vocabulary>,
+    pub vocabulary_bytes: Option<Vec<u8>>,
+    pub sources_meta: Option<SourcesMeta>,
+    pub sources_meta_bytes: Option<Vec<u8>>,
+}
+
+impl Settings {
+    /// Reads both from `tree`; what is wrong with them goes to `findings`
+    /// (a missing vocabulary too; sources.yaml is optional).
+    pub fn read(
+        root: &Path,
+        tree: &Tree,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Settings, WorkspaceError> {
+        let vocabulary_bytes = tree.read(root, VOCABULARY_PATH)?;
+        let vocabulary = match &vocabulary_bytes {
+            Some(bytes) => {
+                let loaded = load::vocabulary(VOCABULARY_PATH, bytes);
+                findings.extend(loaded.findings);
+                loaded.value
+            }
+            None => {
+                findings.push(missing_vocabulary());
+                None
+            }
+        };
+        let sources_meta_bytes = tree.read(root, SOURCES_META_PATH)?;
+        let sources_meta = sources_meta_bytes.as_ref().and_then(|bytes| {
+            let loaded = load::sources_meta(SOURCES_META_PATH, bytes);
+            findings.extend(loaded.findings);
+            loaded.value
+        });
+        Ok(Settings {
+            vocabulary,
+            vocabulary_bytes,
+            sources_meta,
+            sources_meta_bytes,
+        })
+    }
+}
+
 /// The finding for a workspace without `schema/vocabulary.yaml`.
-pub fn missing_vocabulary() -> Finding {
+fn missing_vocabulary() -> Finding {
     Finding::new(
         Code::Vocabulary,
         file_place(VOCABULARY_PATH),
