@@ -19,7 +19,6 @@ use crate::workspace::{
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -219,16 +218,8 @@ fn check_path(shared: &Shared, rel: &str) -> Result<Checked, WorkspaceError> {
 }
 
 fn read_content(shared: &Shared, rel: &str) -> Result<Content, WorkspaceError> {
-    if let Tree::WorkTree = shared.tree {
-        let size = fs::metadata(shared.root.join(rel))
-            .map_err(|source| WorkspaceError::Io {
-                path: rel.to_string(),
-                source,
-            })?
-            .len();
-        if size > crate::yaml::MAX_FILE_BYTES as u64 {
-            return Ok(Content::TooLarge(size));
-        }
+    if let Some(size) = shared.tree.too_large(shared.root, rel)? {
+        return Ok(Content::TooLarge(size));
     }
     let (sha256, bytes) =
         content_sha256(shared, rel)?.unwrap_or_else(|| (sha256_hex(b""), Some(Vec::new())));

@@ -397,6 +397,23 @@ impl Tree {
         }
     }
 
+    /// The size of a working-tree file too large to be read as YAML
+    /// ([`crate::yaml::MAX_FILE_BYTES`]), found before reading it; `None`
+    /// when it is small enough, and always for the index (blobs are read
+    /// whole by git anyway).
+    pub fn too_large(&self, root: &Path, rel: &str) -> Result<Option<u64>, WorkspaceError> {
+        if let Tree::Index { .. } = self {
+            return Ok(None);
+        }
+        let size = fs::metadata(root.join(rel))
+            .map_err(|source| WorkspaceError::Io {
+                path: rel.to_string(),
+                source,
+            })?
+            .len();
+        Ok((size > crate::yaml::MAX_FILE_BYTES as u64).then_some(size))
+    }
+
     /// Reads a workspace file; `None` when it does not exist.
     pub fn read(&self, root: &Path, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
         match self {
@@ -643,16 +660,8 @@ impl Workspace {
         let loaded: Vec<Option<_>> = paths
             .par_iter()
             .map(|rel| -> Result<_, WorkspaceError> {
-                if let Tree::WorkTree = tree {
-                    let size = fs::metadata(root.join(rel))
-                        .map_err(|source| WorkspaceError::Io {
-                            path: rel.clone(),
-                            source,
-                        })?
-                        .len();
-                    if size > crate::yaml::MAX_FILE_BYTES as u64 {
-                        return Ok(Some((rel.clone(), Arc::from(""), too_large(rel, size))));
-                    }
+                if let Some(size) = tree.too_large(root, rel)? {
+                    return Ok(Some((rel.clone(), Arc::from(""), too_large(rel, size))));
                 }
                 let bytes = tree.read(root, rel)?.unwrap_or_default();
                 if same_in_other(rel, &bytes) {

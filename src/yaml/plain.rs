@@ -406,22 +406,31 @@ impl<'a> Reader<'a> {
                 }
                 let value = self.flow_value()?;
                 entries.push((key, value));
-                self.skip_spaces();
-                match self.peek() {
-                    b',' => {
-                        self.at += 1;
-                        self.skip_spaces();
-                    }
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.flow_item_end(b'}')? {
+                    break;
                 }
             }
         }
         self.depth -= 1;
         self.node(Value::Map(entries), pos)
+    }
+
+    /// After an item of a flow collection: a comma (more follow: `false`)
+    /// or the closing bracket (`true`); anything else is not plain YAML.
+    fn flow_item_end(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.peek() {
+            b',' => {
+                self.at += 1;
+                self.skip_spaces();
+                Some(false)
+            }
+            c if c == close => {
+                self.at += 1;
+                Some(true)
+            }
+            _ => None,
+        }
     }
 
     fn flow_sequence(&mut self) -> Option<Node> {
@@ -435,17 +444,8 @@ impl<'a> Reader<'a> {
         } else {
             loop {
                 items.push(self.flow_value()?);
-                self.skip_spaces();
-                match self.peek() {
-                    b',' => {
-                        self.at += 1;
-                        self.skip_spaces();
-                    }
-                    b']' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.flow_item_end(b']')? {
+                    break;
                 }
             }
         }
