@@ -7,8 +7,8 @@
 //! is `edited`, `deleted` or `ambiguous`, for a person to review.
 
 use crate::anchor::describe_difference;
+use crate::search::Quotes;
 use crate::source::SourceText;
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 use std::collections::HashMap;
@@ -624,7 +624,7 @@ pub fn carry(
     }
     // One pass over each text finds every occurrence of every quote that
     // needs searching: the new places, and the old places it competed with.
-    let [found, found_before] = find_all([new, old], spans, &to_search);
+    let found = find_all([new, old], spans, &to_search);
     let judged: Vec<(usize, Outcome)> = to_search
         .par_iter()
         .map(|&i| {
@@ -634,8 +634,8 @@ pub fn carry(
                 new,
                 &mapping,
                 &spans[i],
-                found.get(quote).map_or(&[][..], |v| v),
-                found_before.get(quote).map_or(&[][..], |v| v),
+                found.get(0, quote),
+                found.get(1, quote),
             );
             (i, outcome)
         })
@@ -684,12 +684,24 @@ fn safe(
 }
 
 /// Every occurrence (up to a cap) of each quote that needs searching, in
-/// one pass over the new text.
-fn find_all<const N: usize>(
-    texts: [&SourceText; N],
-    spans: &[OldSpan],
-    which: &[usize],
-) -> [HashMap<String, Vec<(usize, usize)>>; N] {
+/// each text: one automaton over the distinct quotes, built once, scans
+/// both texts at the same time.
+struct Found<'s> {
+    /// Each distinct quote's number.
+    ids: HashMap<&'s str, usize>,
+    /// Per text, per quote number, the occurrences in order.
+    places: [Vec<Vec<(usize, usize)>>; 2],
+}
+
+impl Found<'_> {
+    fn get(&self, text: usize, quote: &str) -> &[(usize, usize)] {
+        self.ids
+            .get(quote)
+            .map_or(&[][..], |&id| &self.places[text][id])
+    }
+}
+
+fn find_all<'s>(texts: [&SourceText; 2], spans: &'s [OldSpan], which: &[usize]) -> Found<'s> {
     let mut patterns: Vec<&str> = which
         .iter()
         .map(|&i| spans[i].quote.as_str())
@@ -697,27 +709,33 @@ fn find_all<const N: usize>(
         .collect();
     patterns.sort_unstable();
     patterns.dedup();
-    let mut found: [HashMap<String, Vec<(usize, usize)>>; N] =
-        std::array::from_fn(|_| HashMap::new());
-    if patterns.is_empty() {
-        return found;
-    }
-    // One automaton, built once, scans every text.
-    let Ok(automaton) = AhoCorasick::new(&patterns) else {
-        return found;
-    };
-    let lengths: Vec<usize> = patterns.iter().map(|p| p.chars().count()).collect();
-    for (text, found) in texts.iter().zip(found.iter_mut()) {
-        for m in automaton.find_overlapping_iter(text.text()) {
-            let id = m.pattern().as_usize();
-            let list = found.entry(patterns[id].to_string()).or_default();
+    let quotes = Quotes::new(patterns);
+    let lengths: Vec<usize> = quotes
+        .patterns()
+        .iter()
+        .map(|p| p.chars().count())
+        .collect();
+    let scan = |text: &SourceText| {
+        let mut places = vec![Vec::new(); lengths.len()];
+        quotes.each_occurrence(text.text(), |id, byte| {
+            let list: &mut Vec<(usize, usize)> = &mut places[id];
             if list.len() <= MAX_CANDIDATES {
-                let start = text.char_of(m.start());
+                let start = text.char_of(byte);
                 list.push((start, start + lengths[id]));
             }
-        }
+        });
+        places
+    };
+    let (a, b) = rayon::join(|| scan(texts[0]), || scan(texts[1]));
+    Found {
+        ids: quotes
+            .patterns()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, i))
+            .collect(),
+        places: [a, b],
     }
-    found
 }
 
 /// The safe status of a span carried to `place`: `intact` where it was,

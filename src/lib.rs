@@ -19,6 +19,7 @@ pub mod model;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod search;
 pub mod source;
 pub mod validate;
 pub mod workspace;
