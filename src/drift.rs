@@ -402,67 +402,88 @@ fn lines(text: &str) -> (Vec<&str>, Vec<usize>) {
     (lines, starts)
 }
 
-/// Length of the common suffix of `a` and `b`, in characters.
+/// Whether a byte continues a UTF-8 sequence (is not the first of a
+/// character).
+fn continues(byte: u8) -> bool {
+    byte & 0xc0 == 0x80
+}
+
+/// Length of the common suffix of `a` and `b`, in characters. Compared as
+/// bytes: the characters of a common byte suffix are its first bytes of
+/// characters (one that starts before it differs somewhere).
 fn common_suffix(a: &str, b: &str) -> usize {
-    a.chars()
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a
+        .iter()
         .rev()
-        .zip(b.chars().rev())
+        .zip(b.iter().rev())
         .take_while(|(x, y)| x == y)
+        .count();
+    a[a.len() - same..]
+        .iter()
+        .filter(|&&x| !continues(x))
         .count()
 }
 
+/// Length of the common prefix of `a` and `b`, in characters; as bytes,
+/// less a last character cut short by the first difference.
 fn common_prefix(a: &str, b: &str) -> usize {
-    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let starts = a[..same].iter().filter(|&&x| !continues(x)).count();
+    if a.get(same).copied().is_some_and(continues) {
+        starts - 1
+    } else {
+        starts
+    }
 }
 
 /// The context a span had: the annotation's own prefix/suffix, or the old
 /// text around it. An empty context means the span touched the start (or
 /// end) of the text, which is itself context a candidate keeps or loses.
-fn old_context(
-    old: &SourceText,
-    span: &OldSpan,
+fn old_context<'a>(
+    old: &'a SourceText,
+    span: &'a OldSpan,
     quote_fits: bool,
-) -> (Option<String>, Option<String>) {
-    let before = span.prefix.clone().or_else(|| {
+) -> (Option<&'a str>, Option<&'a str>) {
+    let before = span.prefix.as_deref().or_else(|| {
         quote_fits.then(|| {
             old.slice(span.start.saturating_sub(CONTEXT), span.start)
                 .unwrap_or("")
-                .to_string()
         })
     });
-    let after = span.suffix.clone().or_else(|| {
+    let after = span.suffix.as_deref().or_else(|| {
         quote_fits.then(|| {
             old.slice(span.end, (span.end + CONTEXT).min(old.char_len()))
                 .unwrap_or("")
-                .to_string()
         })
     });
     (before, after)
 }
 
 /// How much of the old context survives next to a candidate, per side.
+/// The text beside the candidate need not be cut to the context's length
+/// first: the common part can be no longer than the context.
 fn context_score(
     new: &SourceText,
     cand: (usize, usize),
-    before: &Option<String>,
-    after: &Option<String>,
+    before: &Option<&str>,
+    after: &Option<&str>,
 ) -> (Option<f64>, Option<f64>) {
-    let prefix = before.as_ref().map(|b| {
+    let prefix = before.map(|b| {
         if b.is_empty() {
             return if cand.0 == 0 { 1.0 } else { 0.0 };
         }
         let n = b.chars().count();
-        let here = new.slice(cand.0.saturating_sub(n), cand.0).unwrap_or("");
+        let here = new.byte_of(cand.0).map_or("", |at| &new.text()[..at]);
         common_suffix(b, here) as f64 / n as f64
     });
-    let suffix = after.as_ref().map(|a| {
+    let suffix = after.map(|a| {
         if a.is_empty() {
             return if cand.1 == new.char_len() { 1.0 } else { 0.0 };
         }
         let n = a.chars().count();
-        let here = new
-            .slice(cand.1, (cand.1 + n).min(new.char_len()))
-            .unwrap_or("");
+        let here = new.byte_of(cand.1).map_or("", |at| &new.text()[at..]);
         common_prefix(a, here) as f64 / n as f64
     });
     (prefix, suffix)
@@ -473,6 +494,9 @@ fn context_score(
 struct LongContext<'a> {
     before: &'a str,
     after: &'a str,
+    /// Their lengths in code points.
+    before_chars: usize,
+    after_chars: usize,
     /// Whether the context reaches the start (end) of the old text.
     at_start: bool,
     at_end: bool,
@@ -480,22 +504,30 @@ struct LongContext<'a> {
 
 impl<'a> LongContext<'a> {
     fn new(old: &'a SourceText, span: &'a OldSpan, fits: bool) -> LongContext<'a> {
-        if fits {
+        let (before, after, at_start, at_end) = if fits {
             let from = span.start.saturating_sub(LONG_CONTEXT);
             let to = (span.end + LONG_CONTEXT).min(old.char_len());
-            LongContext {
-                before: old.slice(from, span.start).unwrap_or(""),
-                after: old.slice(span.end, to).unwrap_or(""),
-                at_start: from == 0,
-                at_end: to == old.char_len(),
-            }
+            (
+                old.slice(from, span.start).unwrap_or(""),
+                old.slice(span.end, to).unwrap_or(""),
+                from == 0,
+                to == old.char_len(),
+            )
         } else {
-            LongContext {
-                before: span.prefix.as_deref().unwrap_or(""),
-                after: span.suffix.as_deref().unwrap_or(""),
-                at_start: false,
-                at_end: false,
-            }
+            (
+                span.prefix.as_deref().unwrap_or(""),
+                span.suffix.as_deref().unwrap_or(""),
+                false,
+                false,
+            )
+        };
+        LongContext {
+            before,
+            after,
+            before_chars: before.chars().count(),
+            after_chars: after.chars().count(),
+            at_start,
+            at_end,
         }
     }
 
@@ -506,23 +538,12 @@ impl<'a> LongContext<'a> {
             return (0, 0);
         };
         let t = text.text();
-        let mut p = self
-            .before
-            .chars()
-            .rev()
-            .zip(t[..b].chars().rev())
-            .take_while(|(x, y)| x == y)
-            .count();
-        let mut s = self
-            .after
-            .chars()
-            .zip(t[e..].chars())
-            .take_while(|(x, y)| x == y)
-            .count();
-        if self.at_start && p == self.before.chars().count() && b == self.before.len() {
+        let mut p = common_suffix(self.before, &t[..b]);
+        let mut s = common_prefix(self.after, &t[e..]);
+        if self.at_start && p == self.before_chars && b == self.before.len() {
             p += 1;
         }
-        if self.at_end && s == self.after.chars().count() && e + self.after.len() == t.len() {
+        if self.at_end && s == self.after_chars && e + self.after.len() == t.len() {
             s += 1;
         }
         (p, s)
