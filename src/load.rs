@@ -5,6 +5,7 @@
 use crate::finding::{Code, Finding, Place};
 use crate::model::*;
 use crate::yaml::{self, Key, Node, Pos, Value, YamlErrorKind};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub const SOURCE_META_FIELDS: &[&str] = &[
     "derived_from",
     "note",
 ];
+/// Files with at least this many annotations have them read in parallel.
+const PARALLEL_ANNOTATIONS: usize = 4096;
 /// Fields that only make sense on an annotation of a source's text.
 const ANCHOR_FIELDS: &[&str] = &["quote", "start", "end", "prefix", "suffix"];
 
@@ -376,6 +379,11 @@ fn load_with<T>(
     };
     let mut reader = Reader::new(path);
     let value = read(&mut reader, &root);
+                                             // Freeing the tree of a large file takes a while, and nothing waits
+                                             // for it.
+    if bytes.len() > 1 << 20 {
+        rayon::spawn(move || drop(root));
+    }
     Loaded {
         value,
         findings: reader.findings,
@@ -432,9 +440,30 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
     let mut annotations = Vec::new();
     if let Some(items) = r.list(&fields, "annotations", None) {
         annotations.reserve(items.len());
-        for item in items {
-            if let Some(annotation) = read_annotation(r, item, anchored) {
-                annotations.push(annotation);
+        if items.len() < PARALLEL_ANNOTATIONS {
+            for item in items {
+                if let Some(annotation) = read_annotation(r, item, anchored) {
+                    annotations.push(annotation);
+                }
+            }
+        } else {
+            // A file of many annotations is read in parallel pieces, each
+            // with its own reader (an annotation's findings depend on
+            // nothing read before it); pieces are joined in order.
+            let pieces: Vec<(Vec<Annotation>, Vec<Finding>)> = items
+                .par_chunks(PARALLEL_ANNOTATIONS / 4)
+                .map(|piece| {
+                    let mut reader = Reader::new(r.file);
+                    let read: Vec<Annotation> = piece
+                        .iter()
+                        .filter_map(|item| read_annotation(&mut reader, item, anchored))
+                        .collect();
+                    (read, reader.findings)
+                })
+                .collect();
+            for (read, findings) in pieces {
+                annotations.extend(read);
+                r.findings.extend(findings);
             }
         }
     }

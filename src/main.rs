@@ -259,11 +259,15 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 DiffFormat::Markdown => print(&review_report::markdown(&review)),
                 DiffFormat::Github => print(&review_report::github(&review)),
             }
-            Ok(if review.needs_review() {
+            let code = if review.needs_review() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
-            })
+            };
+            // The process ends here: freeing a large review one allocation
+            // at a time would only delay the exit.
+            std::mem::forget(review);
+            Ok(code)
         }
         Command::Reanchor { paths, write } => {
             let root = root(cli.directory.as_deref())?;

@@ -77,22 +77,27 @@ impl Review {
     }
 }
 
-/// The old text a pin names: the source's version in any of the given
-/// trees, or in history.
+/// The old text a pin names: the source's version in any of the `others`
+/// trees, or in history. `tree`, where the workspace was read, is not read
+/// again: its version is the one that differs from the pin.
 fn find_old_text(
     root: &Path,
-    trees: &[&Tree],
+    tree: &Tree,
+    others: &[&Tree],
     path: &str,
     sha256: &str,
 ) -> Result<Option<SourceText>, WorkspaceError> {
-    for tree in trees {
+    for tree in others {
         if let Ok(text) = tree.read_source(root, path) {
             if text.sha256() == sha256 {
                 return Ok(Some(text));
             }
         }
     }
-    let Some(git) = trees.iter().find_map(|t| t.git(root)) else {
+    let Some(git) = std::iter::once(tree)
+        .chain(others.iter().copied())
+        .find_map(|t| t.git(root))
+    else {
         return Ok(None);
     };
     match git.find_version(sha256)? {
@@ -137,8 +142,6 @@ pub fn drift_of(
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     let mut notices = Vec::new();
-    let mut trees: Vec<&Tree> = vec![tree];
-    trees.extend_from_slice(others);
     for file in &ws.files {
         if only.is_some_and(|paths| !paths.contains(&file.path)) {
             continue;
@@ -152,7 +155,7 @@ pub fn drift_of(
         if new.sha256() == pin.value {
             continue;
         }
-        let Some(old) = find_old_text(root, &trees, &source.value, &pin.value)? else {
+        let Some(old) = find_old_text(root, tree, others, &source.value, &pin.value)? else {
             problems.push(format!(
                 "{}: the version of {} it pins (sha256 {}) is not in the working tree, the index or history, so its drift cannot be computed (see `annot validate`)",
                 file.path, source.value, pin.value
@@ -359,7 +362,7 @@ pub fn diff(
         drift_of(root, &head_ws, &head_tree, &[&base_tree], None)?;
     let mut notices = head_ws.notices.clone();
     notices.extend(drift_notices);
-    Ok(Review {
+    let review = Review {
         base: base_label,
         head: head_label,
         sources: source_changes(&base_ws, &head_ws),
@@ -367,7 +370,11 @@ pub fn diff(
         changes: annotation_changes(&base_ws, &head_ws, &unchanged),
         problems,
         notices,
-    })
+    };
+                                              // Two workspaces of 100,000 annotations take a while to free, and the
+                                              // report need not wait for it.
+    rayon::spawn(move || drop((head_ws, base_ws)));
+    Ok(review)
 }
 
 /// What `annot reanchor --write` did to one file.

@@ -15,6 +15,11 @@ const MAX_DEPTH: usize = 16;
 /// Far below the full parser's node budget, so that a file read here could
 /// never have been over it.
 const MAX_NODES: usize = 4_000_000;
+/// A block sequence with more than this many bytes after its first item
+/// has its items read in parallel pieces (a file of 100,000 annotations).
+const SPLIT_MIN: usize = 1 << 20;
+/// About how many bytes of items each piece reads.
+const PIECE_BYTES: usize = 256 << 10;
 
 /// Reads `text` if it has the plain shape; `None` means "use the full parser".
 pub fn parse(text: &str) -> Option<Node> {
@@ -29,6 +34,7 @@ pub fn parse(text: &str) -> Option<Node> {
         line_start: 0,
         depth: 0,
         nodes: 0,
+        split: true,
     };
     reader.skip_blank_lines();
     if reader.at_end() {
@@ -88,6 +94,9 @@ struct Reader<'a> {
     line_start: usize,
     depth: usize,
     nodes: usize,
+    /// Whether a long sequence may be read in parallel pieces (not within
+    /// a piece).
+    split: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -312,61 +321,171 @@ impl<'a> Reader<'a> {
     fn block_sequence(&mut self, indent: usize, at_key_indent: bool) -> Option<Node> {
         self.enter()?;
         let mut pos = self.pos(self.at, self.at);
-        let mut items = Vec::new();
-        loop {
-            // The reader stands on the entry's `-`.
-            self.at += 1;
-            let spaces = self.skip_spaces();
-            if items.is_empty() && at_key_indent {
-                if self.peek() == b'#' {
-                    return None;
-                }
-                pos = self.pos(self.at, self.at);
+        let first = self.sequence_entry(indent, at_key_indent.then_some(&mut pos))?;
+        let mut items = vec![first];
+        let mut more = self.next_entry(indent)?;
+        if more && self.split && self.bytes.len() - self.at > SPLIT_MIN {
+            if let Some(rest) = self.entries_in_parallel(indent) {
+                items.extend(rest);
+                more = self.next_entry(indent)?;
             }
-            let item = match self.peek_at(self.at) {
-                None | Some(b'\n') | Some(b'#') => {
-                    self.finish_line()?;
-                    if self.at_end() {
-                        return None;
-                    }
-                    let next = self.indent();
-                    if next <= indent {
-                        return None;
-                    }
-                    self.at += next;
-                    self.block_collection(next)?
-                }
-                Some(_) if spaces > 0 => {
-                    let column = self.at - self.line_start;
-                    if self.starts_sequence_entry(self.at) || self.key_end(self.at).is_some() {
-                        self.block_collection(column)?
-                    } else {
-                        let value = self.inline_value()?;
-                        self.finish_line()?;
-                        value
-                    }
-                }
-                Some(_) => return None,
-            };
-            items.push(item);
-            if self.at_end() {
-                break;
-            }
-            let next = self.indent();
-            if next < indent {
-                break;
-            }
-            if next > indent {
-                return None;
-            }
-            if !self.starts_sequence_entry(self.at + next) {
-                // A key of the mapping this sequence is the value of.
-                break;
-            }
-            self.at += next;
+        }
+        while more {
+            items.push(self.sequence_entry(indent, None)?);
+            more = self.next_entry(indent)?;
         }
         self.depth -= 1;
         self.node(Value::Seq(items), pos)
+    }
+
+    /// One entry of a block sequence at column `indent`, from its `-`. For
+    /// the first entry of a sequence at its key's indentation, `pos` is the
+    /// sequence's position, which starts after the `-`.
+    fn sequence_entry(&mut self, indent: usize, pos: Option<&mut Pos>) -> Option<Node> {
+        self.at += 1;
+        let spaces = self.skip_spaces();
+        if let Some(pos) = pos {
+            if self.peek() == b'#' {
+                return None;
+            }
+            *pos = self.pos(self.at, self.at);
+        }
+        match self.peek_at(self.at) {
+            None | Some(b'\n') | Some(b'#') => {
+                self.finish_line()?;
+                if self.at_end() {
+                    return None;
+                }
+                let next = self.indent();
+                if next <= indent {
+                    return None;
+                }
+                self.at += next;
+                self.block_collection(next)
+            }
+            Some(_) if spaces > 0 => {
+                let column = self.at - self.line_start;
+                if self.starts_sequence_entry(self.at) || self.key_end(self.at).is_some() {
+                    self.block_collection(column)
+                } else {
+                    let value = self.inline_value()?;
+                    self.finish_line()?;
+                    Some(value)
+                }
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// After an entry of a sequence at column `indent`: whether another
+    /// follows (then the reader stands on its `-`).
+    fn next_entry(&mut self, indent: usize) -> Option<bool> {
+        if self.at_end() {
+            return Some(false);
+        }
+        let next = self.indent();
+        if next < indent {
+            return Some(false);
+        }
+        if next > indent {
+            return None;
+        }
+        if !self.starts_sequence_entry(self.at + next) {
+            // A key of the mapping this sequence is the value of.
+            return Some(false);
+        }
+        self.at += next;
+        Some(true)
+    }
+
+    /// Reads the remaining entries of a sequence at column `indent` in
+    /// parallel pieces, the reader standing on the `-` of the next one, and
+    /// leaves the reader after the last. In the plain shape every value
+    /// fits on its line, so the entries start at exactly the lines that
+    /// begin with `-` at that column, and the sequence ends at the first
+    /// other line with content at that column or left of it: a quick scan
+    /// of the lines finds the pieces. Each piece is read as the reader
+    /// would read it in order — same positions, same line numbers — and
+    /// must end where the next begins. If anything disagrees, `None`, and
+    /// the entries are read in order, which settles what the file is.
+    fn entries_in_parallel(&mut self, indent: usize) -> Option<Vec<Node>> {
+        use rayon::prelude::*;
+        let bytes = self.bytes;
+        // (line start, line number) of every entry, then where the
+        // sequence ends.
+        let mut entries = vec![(self.line_start, self.line)];
+        let mut line = self.line;
+        let mut start = self.line_start;
+        let end = loop {
+            let Some(newline) = memchr::memchr(b'\n', &bytes[start..]) else {
+                break bytes.len();
+            };
+            start += newline + 1;
+            line += 1;
+            let spaces = bytes[start..].iter().take_while(|&&b| b == b' ').count();
+            match bytes.get(start + spaces) {
+                None => break bytes.len(),
+                Some(b'\n' | b'#') => {}
+                Some(_) if spaces > indent => {}
+                Some(_) if spaces == indent && self.starts_sequence_entry(start + spaces) => {
+                    entries.push((start, line));
+                }
+                Some(_) => break start,
+            }
+        };
+        let mut pieces = Vec::new();
+        let mut first = 0;
+        for k in 1..=entries.len() {
+            let until = entries.get(k).map_or(end, |e| e.0);
+            if k == entries.len() || until - entries[first].0 >= PIECE_BYTES {
+                pieces.push((entries[first], until));
+                first = k;
+            }
+        }
+        let read: Vec<Option<(Vec<Node>, Reader)>> = pieces
+            .into_par_iter()
+            .map(|((line_start, line), until)| {
+                let mut piece = Reader {
+                    text: self.text,
+                    bytes,
+                    at: line_start + indent,
+                    line,
+                    line_start,
+                    depth: self.depth,
+                    nodes: 0,
+                    split: false,
+                };
+                let mut items = Vec::new();
+                loop {
+                    items.push(piece.sequence_entry(indent, None)?);
+                    if piece.at >= until {
+                        break;
+                    }
+                    if !piece.next_entry(indent)? {
+                        return None;
+                    }
+                }
+                (piece.at == until && piece.depth == self.depth).then_some((items, piece))
+            })
+            .collect();
+        let mut items = Vec::with_capacity(entries.len());
+        let mut nodes = self.nodes;
+        let mut last = None;
+        for piece in read {
+            let (piece_items, reader) = piece?;
+            items.extend(piece_items);
+            nodes += reader.nodes;
+            last = Some(reader);
+        }
+        let last = last?;
+        if nodes > MAX_NODES {
+            return None;
+        }
+        self.at = last.at;
+        self.line = last.line;
+        self.line_start = last.line_start;
+        self.nodes = nodes;
+        Some(items)
     }
 
     /// A value that fits on the current line, in block context.
