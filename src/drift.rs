@@ -6,9 +6,12 @@
 //! equal occurrences is justified by the diff or by context. Anything else
 //! is `edited`, `deleted` or `ambiguous`, for a person to review.
 
+mod claim;
+
 use crate::anchor::describe_difference;
 use crate::search::Quotes;
 use crate::source::SourceText;
+use claim::ClaimContext;
 use rayon::prelude::*;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 use std::collections::HashMap;
@@ -624,6 +627,11 @@ pub fn carry(
             if !(full(score.0) && full(score.1)) {
                 return None;
             }
+            // Nor may the sentence around it have changed farther out.
+            let kept = ClaimContext::around(old, span.start, span.end).kept(new, s, e);
+            if !(kept.before && kept.after) {
+                return None;
+            }
             let status = placed(&mapping, span, (s, e), true);
             Some(safe(
                 status,
@@ -818,13 +826,45 @@ fn judge(
         })
         .collect();
     let n = scored.len();
+    let signals = |score: (Option<f64>, Option<f64>), margin| Signals {
+        diff,
+        occurrences: n,
+        prefix: score.0,
+        suffix: score.1,
+        margin,
+    };
+    // Every safe place must also keep the words of the span's own sentence
+    // on one side: the same letters in another sentence are another claim.
+    let claim = if fits {
+        ClaimContext::around(old, span.start, span.end)
+    } else {
+        ClaimContext::given(
+            span.prefix.as_deref().unwrap_or(""),
+            span.suffix.as_deref().unwrap_or(""),
+        )
+    };
+    let mut unsupported: Option<(usize, usize)> = None;
+    let mut carried = |status: Status,
+                       c: (usize, usize),
+                       score: (Option<f64>, Option<f64>),
+                       margin: Option<f64>|
+     -> Option<Outcome> {
+        if claim.supports(claim.kept(new, c.0, c.1)) {
+            Some(safe(status, c.0, c.1, &span.quote, diff, n, score, margin))
+        } else {
+            unsupported.get_or_insert(c);
+            None
+        }
+    };
     let both_ends = |c: (usize, usize)| mapped_start == Some(c.0) && mapped_end == Some(c.1);
     // The only occurrence, where the diff puts both ends: the diff and the
     // search agree.
     if let [(c, score, _)] = scored.as_slice() {
         if both_ends(*c) {
             let status = placed(mapping, span, *c, true);
-            return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
+            if let Some(outcome) = carried(status, *c, *score, None) {
+                return outcome;
+            }
         }
     }
     // A quote found once in the old text and once in the new is the same
@@ -835,7 +875,9 @@ fn judge(
         let unique_before = old_occurrences.len() == 1;
         if unique_before && (quote_len >= DISTINCTIVE || combined(*score) >= MIN_CONTEXT / 2.0) {
             let status = placed(mapping, span, *c, *agrees);
-            return safe(status, c.0, c.1, &span.quote, diff, n, *score, None);
+            if let Some(outcome) = carried(status, *c, *score, None) {
+                return outcome;
+            }
         }
     }
     // Several occurrences: context decides. The best place must keep at
@@ -885,12 +927,16 @@ fn judge(
         {
             let status = placed(mapping, span, c, agrees);
             let margin = Some(lead as f64 / (2 * LONG_CONTEXT) as f64);
-            return safe(status, c.0, c.1, &span.quote, diff, n, score, margin);
+            if let Some(outcome) = carried(status, c, score, margin) {
+                return outcome;
+            }
         }
     } else if let Some(&(c, score, agrees)) = scored.first() {
         if combined(score) >= MIN_CONTEXT {
             let status = placed(mapping, span, c, agrees);
-            return safe(status, c.0, c.1, &span.quote, diff, n, score, None);
+            if let Some(outcome) = carried(status, c, score, None) {
+                return outcome;
+            }
         }
     }
     let candidates: Vec<Candidate> = scored
@@ -902,13 +948,6 @@ fn judge(
             quote: span.quote.clone(),
         })
         .collect();
-    let signals = |score: (Option<f64>, Option<f64>), margin| Signals {
-        diff,
-        occurrences: n,
-        prefix: score.0,
-        suffix: score.1,
-        margin,
-    };
     if n >= 2 {
         let margin = (n >= 2).then(|| combined(scored[0].1) - combined(scored[1].1));
         return Outcome {
@@ -922,6 +961,7 @@ fn judge(
     }
     // The region survives with changed text: propose what is there now.
     // Pieces that landed out of order are scattered, not a surviving region.
+    let mut proposal = None;
     if let (true, Some(first), Some(last)) = (count > 0, first, last.filter(|&l| Some(l) >= first))
     {
         // The proposal runs between the span's surviving neighbours (the
@@ -941,10 +981,11 @@ fn judge(
         let alike = similarity(&span.quote, &text);
         // Scattered letters matched by the character diff are not a
         // surviving region: the proposal must still resemble the quote.
-        if s < e && alike >= MIN_EDITED_SIMILARITY {
+        // The same letters in a changed sentence are judged below.
+        if s < e && alike >= MIN_EDITED_SIMILARITY && Some((s, e)) != unsupported {
             let confidence = alike * (count as f64 / span_len as f64).sqrt();
             let score = context_score(new, (s, e), &before, &after);
-            return Outcome {
+            proposal = Some(Outcome {
                 status: Status::Edited,
                 reason: reason_for(&span.quote, &text),
                 new: Some(Candidate {
@@ -953,10 +994,33 @@ fn judge(
                     quote: text,
                 }),
                 confidence: (confidence * 1000.0).round() / 1000.0,
+                candidates: candidates.clone(),
+                signals: signals(score, None),
+            });
+        }
+    }
+    // The quote's letters stand in a sentence that is not its own: a
+    // proposal for a person, as sure as the sentence around it survived.
+    if let Some(c) = unsupported {
+        let confidence = (claim.kept(new, c.0, c.1).share() * 1000.0).round() / 1000.0;
+        if proposal.as_ref().is_none_or(|p| p.confidence < confidence) {
+            let score = context_score(new, c, &before, &after);
+            return Outcome {
+                status: Status::Edited,
+                reason: Some("context"),
+                new: Some(Candidate {
+                    start: c.0,
+                    end: c.1,
+                    quote: span.quote.clone(),
+                }),
+                confidence,
                 candidates,
                 signals: signals(score, None),
             };
         }
+    }
+    if let Some(proposal) = proposal {
+        return proposal;
     }
     Outcome {
         status: Status::Deleted,

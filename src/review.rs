@@ -50,23 +50,66 @@ pub struct AnnotationDiff {
     pub old_quote: Option<String>,
 }
 
+/// An annotation file whose source is not in the new state: deleted, or
+/// renamed (found by the pinned hash under another name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingSource {
+    pub file: String,
+    /// The line of `source:`.
+    pub line: u32,
+    pub source: String,
+    pub pin: Option<String>,
+    /// How many annotations of the file quote it.
+    pub annotations: usize,
+    /// A seed that holds exactly the pinned text under another name.
+    pub renamed_to: Option<String>,
+}
+
+/// An annotation that still carries `drift:` from an earlier reanchor.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    pub id: String,
+    pub file: String,
+    pub line: u32,
+    pub source: Option<String>,
+    pub drift: crate::model::Drift,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Review {
+    /// The command that made it: "diff" or "reanchor".
+    pub command: &'static str,
     pub base: String,
     pub head: String,
     pub sources: Vec<SourceChange>,
     pub drift: Vec<DriftEntry>,
     pub changes: Vec<AnnotationDiff>,
+    /// Annotation files whose source is gone from the new state.
+    pub missing: Vec<MissingSource>,
+    /// Annotations that carry `drift:` nobody resolved yet.
+    pub unresolved: Vec<Unresolved>,
     /// Files whose drift could not be computed, and why.
     pub problems: Vec<String>,
     pub notices: Vec<String>,
 }
 
 impl Review {
-    /// Whether anything needs a person: drift that is not safe, or a
-    /// problem that kept drift from being computed.
+    /// Whether anything needs a person: drift that is not safe, a source
+    /// that is gone, `drift:` left unresolved, or a problem that kept drift
+    /// from being computed.
     pub fn needs_review(&self) -> bool {
-        !self.problems.is_empty() || self.drift.iter().any(|d| !d.outcome.status.is_safe())
+        self.review_count() > 0
+    }
+
+    /// How many things need a person.
+    pub fn review_count(&self) -> usize {
+        self.drift
+            .iter()
+            .filter(|d| !d.outcome.status.is_safe())
+            .count()
+            + self.missing.len()
+            + self.unresolved.len()
+            + self.problems.len()
     }
 
     pub fn count(&self, status: Status) -> usize {
@@ -129,8 +172,49 @@ fn carried_spans(file: &AnnotationFile) -> Vec<(&Annotation, OldSpan)> {
 
 /// Drift of every annotation in `ws` whose pin differs from its source's
 /// text in `ws`; `others` are further trees that may hold the old text.
-/// Drift entries, problems that need a person, and notices.
-type DriftResult = (Vec<DriftEntry>, Vec<String>, Vec<String>);
+/// What the drift of a state found: the entries, the files whose source
+/// is gone, problems that need a person, and notices.
+#[derive(Debug, Default)]
+pub struct DriftResult {
+    pub entries: Vec<DriftEntry>,
+    pub missing: Vec<MissingSource>,
+    pub problems: Vec<String>,
+    pub notices: Vec<String>,
+}
+
+/// Every seed of `tree` by the sha256 of its bytes, read only when some
+/// source is missing.
+fn seeds_by_hash(root: &Path, ws: &Workspace, tree: &Tree) -> BTreeMap<String, String> {
+    let mut by_hash = BTreeMap::new();
+    for seed in &ws.seeds {
+        if let Ok(text) = tree.read_source(root, seed) {
+            by_hash
+                .entry(text.sha256().to_string())
+                .or_insert_with(|| seed.clone());
+        }
+    }
+    by_hash
+}
+
+/// Annotations of `ws` that still carry `drift:`.
+pub fn unresolved_of(ws: &Workspace, only: Option<&[String]>) -> Vec<Unresolved> {
+    ws.files
+        .iter()
+        .filter(|f| only.is_none_or(|paths| paths.contains(&f.path)))
+        .flat_map(|f| {
+            f.annotations.iter().filter_map(move |a| {
+                let drift = a.drift.as_ref()?;
+                Some(Unresolved {
+                    id: a.id.value.clone(),
+                    file: f.path.clone(),
+                    line: drift.pos.line,
+                    source: f.source.as_ref().map(|s| s.value.clone()),
+                    drift: drift.value.clone(),
+                })
+            })
+        })
+        .collect()
+}
 
 pub fn drift_of(
     root: &Path,
@@ -140,16 +224,53 @@ pub fn drift_of(
     only: Option<&[String]>,
 ) -> Result<DriftResult, WorkspaceError> {
     let mut entries = Vec::new();
+    let mut missing = Vec::new();
     let mut problems = Vec::new();
     let mut notices = Vec::new();
+    let mut by_hash: Option<BTreeMap<String, String>> = None;
     for file in &ws.files {
         if only.is_some_and(|paths| !paths.contains(&file.path)) {
             continue;
         }
-        let (Some(source), Some(pin)) = (&file.source, &file.sha256) else {
+        let Some(source) = &file.source else {
             continue;
         };
-        let Some(Ok(new)) = ws.sources.get(&source.value) else {
+        let new = match ws.sources.get(&source.value) {
+            Some(Ok(new)) => new,
+            Some(Err(crate::workspace::SourceProblem::Missing(_))) => {
+                let pin = file.sha256.as_ref().map(|p| p.value.clone());
+                let renamed_to = pin.as_ref().and_then(|pin| {
+                    by_hash
+                        .get_or_insert_with(|| seeds_by_hash(root, ws, tree))
+                        .get(pin)
+                        .cloned()
+                });
+                missing.push(MissingSource {
+                    file: file.path.clone(),
+                    line: source.pos.line,
+                    source: source.value.clone(),
+                    pin,
+                    annotations: file
+                        .annotations
+                        .iter()
+                        .filter(|a| a.span().is_some())
+                        .count(),
+                    renamed_to,
+                });
+                continue;
+            }
+            Some(Err(problem)) => {
+                problems.push(format!(
+                    "{}: its source {} cannot be read safely ({}), so its drift cannot be computed (see `annot validate`)",
+                    file.path,
+                    source.value,
+                    problem.describe()
+                ));
+                continue;
+            }
+            None => continue,
+        };
+        let Some(pin) = &file.sha256 else {
             continue;
         };
         if new.sha256() == pin.value {
@@ -185,7 +306,12 @@ pub fn drift_of(
             });
         }
     }
-    Ok((entries, problems, notices))
+    Ok(DriftResult {
+        entries,
+        missing,
+        problems,
+        notices,
+    })
 }
 
 fn annotation_index<'w>(
@@ -358,21 +484,23 @@ pub fn diff(
     };
     let head_ws = Workspace::load(root, &head_tree)?;
     let (base_ws, unchanged) = Workspace::load_beside(root, &base_tree, Some(&head_ws))?;
-    let (drift, problems, drift_notices) =
-        drift_of(root, &head_ws, &head_tree, &[&base_tree], None)?;
+    let found = drift_of(root, &head_ws, &head_tree, &[&base_tree], None)?;
     let mut notices = head_ws.notices.clone();
-    notices.extend(drift_notices);
+    notices.extend(found.notices);
     let review = Review {
+        command: "diff",
         base: base_label,
         head: head_label,
         sources: source_changes(&base_ws, &head_ws),
-        drift,
+        drift: found.entries,
         changes: annotation_changes(&base_ws, &head_ws, &unchanged),
-        problems,
+        missing: found.missing,
+        unresolved: unresolved_of(&head_ws, None),
+        problems: found.problems,
         notices,
     };
-                                              // Two workspaces of 100,000 annotations take a while to free, and the
-                                              // report need not wait for it.
+    // Two workspaces of 100,000 annotations take a while to free, and the
+    // report need not wait for it.
     rayon::spawn(move || drop((head_ws, base_ws)));
     Ok(review)
 }
@@ -403,7 +531,8 @@ pub fn reanchor(
     };
     let index = Tree::index(root).ok();
     let others: Vec<&Tree> = index.iter().collect();
-    let (drift, problems, drift_notices) = drift_of(root, &ws, &tree, &others, only.as_deref())?;
+    let found = drift_of(root, &ws, &tree, &others, only.as_deref())?;
+    let (drift, problems, drift_notices) = (found.entries, found.problems, found.notices);
     let mut rewritten = Vec::new();
     let mut refusals = Vec::new();
     if write {
@@ -454,11 +583,16 @@ pub fn reanchor(
         }
     }
     let review = Review {
+        command: "reanchor",
         base: "pinned".to_string(),
         head: "worktree".to_string(),
         sources: Vec::new(),
         drift,
         changes: Vec::new(),
+        missing: found.missing,
+        // What this run marks is reported as drift; what earlier runs left
+        // is still to be resolved.
+        unresolved: unresolved_of(&ws, only.as_deref()),
         problems,
         notices: ws.notices.iter().cloned().chain(drift_notices).collect(),
     };

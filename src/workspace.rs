@@ -105,6 +105,21 @@ pub enum SourceProblem {
     Unreadable(String),
 }
 
+impl SourceProblem {
+    /// What is wrong, in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            SourceProblem::OutsideSeeds(why)
+            | SourceProblem::Missing(why)
+            | SourceProblem::Unreadable(why) => why.clone(),
+            SourceProblem::NotUtf8(bad) => format!(
+                "not valid UTF-8: byte 0x{:02x} at byte offset {}",
+                bad.byte, bad.offset
+            ),
+        }
+    }
+}
+
 /// Checks the text of a `source:` value: a relative, `/`-separated path
 /// inside `seeds/` with no `.`, `..` or empty parts.
 pub fn check_source_path(path: &str) -> Result<(), SourceProblem> {

@@ -393,3 +393,191 @@ fn reanchor_block_annotation_gets_a_drift_line() {
     );
     assert_findings(&ws.validate(), 1, &[("drift-unresolved", A, 10, 12)]);
 }
+
+/// A committed copy of this repository's own workspace.
+fn this_workspace() -> Ws {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ws = Ws::empty();
+    for dir in ["seeds", "annotations", "schema"] {
+        copy(&repo.join(dir), &ws.path().join(dir));
+    }
+    std::fs::copy(
+        repo.join(".gitattributes"),
+        ws.path().join(".gitattributes"),
+    )
+    .unwrap();
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "the workspace"]);
+    ws
+}
+
+/// The status, confidence and reason of one annotation's drift.
+fn status_of(run: &Run, id: &str) -> (String, f64, Option<String>) {
+    let json = run.json();
+    let entry = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap_or_else(|| panic!("no drift for {id}:\n{}", run.stdout))
+        .clone();
+    (
+        entry["status"].as_str().unwrap().to_string(),
+        entry["confidence"].as_f64().unwrap(),
+        entry["reason"].as_str().map(str::to_string),
+    )
+}
+
+const CLAIM: &str = "Officials met on Monday.\nKim will send 5,000 military builders to Kursk, the council said.\nThe talks went on.\n";
+
+/// A sentence replaced by another that reuses its words to say something
+/// else: never safe, offered as a proposal with a low confidence, and
+/// `reanchor --write` leaves it for a person.
+fn reused_words_are_not_the_claim(new_sentence: &str) {
+    let ws = Ws::new();
+    ws.write(SEED_PATH, CLAIM);
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"5,000 military builders\", start: 39, end: 62}}\n",
+            sha256(CLAIM.as_bytes())
+        ),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    let sentence = "Kim will send 5,000 military builders to Kursk, the council said.\n";
+    ws.write(SEED_PATH, CLAIM.replace(sentence, new_sentence));
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 1, "needs review: {}", run.stdout);
+    let (status, confidence, reason) = status_of(&run, "c1");
+    assert_eq!(status, "edited", "{}", run.stdout);
+    assert_eq!(reason.as_deref(), Some("context"));
+    assert!(confidence < 0.5, "{confidence}");
+    let write = ws.run(&["reanchor", "--write"]);
+    assert_eq!(write.status, 1, "{}{}", write.stdout, write.stderr);
+    let after = ws.read(A);
+    assert!(after.contains("start: 39, end: 62"), "{after}");
+    assert!(after.contains("drift: {status: edited"), "{after}");
+    let validate = ws.run(&["validate", "--format", "json"]);
+    assert_eq!(validate.findings()[0].0, "drift-unresolved");
+}
+
+#[test]
+fn a_denial_is_not_the_claim() {
+    reused_words_are_not_the_claim(
+        "A Kremlin spokesman denied that 5,000 military builders would be sent.\n",
+    );
+}
+
+#[test]
+fn another_speaker_is_not_the_claim() {
+    reused_words_are_not_the_claim(
+        "An unnamed blogger wrote that 5,000 military builders had already left.\n",
+    );
+}
+
+#[test]
+fn a_rumour_is_not_the_claim() {
+    reused_words_are_not_the_claim("Rumours say 5,000 military builders may go.\n");
+}
+
+#[test]
+fn a_question_is_not_the_claim() {
+    reused_words_are_not_the_claim("Will Kim really send 5,000 military builders?\n");
+}
+
+#[test]
+fn an_edit_beside_the_span_keeps_it_safe() {
+    let ws = Ws::new();
+    ws.write(SEED_PATH, CLAIM);
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"5,000 military builders\", start: 39, end: 62}}\n",
+            sha256(CLAIM.as_bytes())
+        ),
+    );
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    // The attribution at the end changes; the words before the span stay.
+    ws.write(
+        SEED_PATH,
+        format!(
+            "A new first line.\n{}",
+            CLAIM.replace("the council said.", "TASS reported.")
+        ),
+    );
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(status_of(&run, "c1").0, "shifted", "{}", run.stdout);
+}
+
+/// The combined edit a fact-checker tried on this workspace: "agreement"
+/// capitalised, a paragraph inserted, the "He explained…" sentence
+/// deleted, two paragraphs swapped, straight quotes made curly.
+#[test]
+fn the_tass_edit_moves_no_claim_out_of_its_sentence() {
+    let ws = this_workspace();
+    let seed = "seeds/000_58609d336a8452fe.txt";
+    let mut text = ws.read(seed);
+    text = text.replace(
+        "Comprehensive Strategic Partnership agreement,",
+        "Comprehensive Strategic Partnership Agreement,",
+    );
+    let from = text.find("He explained this frequency").unwrap();
+    let to = from + text[from..].find("\"First of all").unwrap();
+    text.replace_range(from..to, "");
+    text = text.replace(
+        "High-level collaboration\n",
+        "High-level collaboration\n\nA paragraph the editor inserted about the talks.\n",
+    );
+    let mut paragraphs: Vec<String> = text.split("\n\n").map(str::to_string).collect();
+    let air = paragraphs
+        .iter()
+        .position(|p| p == "Resumption of air travel")
+        .unwrap();
+    paragraphs.swap(air + 1, air + 2);
+    text = paragraphs
+        .join("\n\n")
+        .replace("\"Chairman", "“Chairman")
+        .replace("occupiers,\" he", "occupiers,” he");
+    ws.write(seed, &text);
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 1);
+    let (status, confidence, reason) = status_of(&run, "tass.mention-partnership");
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("edited", Some("context"))
+    );
+    assert!(confidence < 0.5, "{confidence}");
+    assert_eq!(status_of(&run, "tass.partnership-pace").0, "deleted");
+    // Curly quotes around a quotation do not change its claim.
+    assert_eq!(status_of(&run, "tass.quote-sappers-builders").0, "intact");
+    // Every safe status quotes its old text exactly at its new place.
+    let json = run.json();
+    for d in json["drift"].as_array().unwrap() {
+        if ["intact", "shifted", "moved"].contains(&d["status"].as_str().unwrap()) {
+            let (s, e) = (
+                d["new"]["start"].as_u64().unwrap() as usize,
+                d["new"]["end"].as_u64().unwrap() as usize,
+            );
+            let at: String = text.chars().skip(s).take(e - s).collect();
+            assert_eq!(at, d["old"]["quote"].as_str().unwrap(), "{d}");
+        }
+    }
+}

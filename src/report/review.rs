@@ -4,6 +4,7 @@
 
 use crate::drift::Status;
 use crate::report::github::{escape_data, escape_property};
+use crate::report::quote_diff::{word_diff, Piece};
 use crate::review::{DriftEntry, Review};
 use serde::Serialize;
 use std::io::Write;
@@ -22,16 +23,37 @@ fn short(sha: &Option<String>) -> String {
         .map_or("(none)".to_string(), |s| s[..s.len().min(12)].to_string())
 }
 
+/// Text from a file as a reader should see it: line breaks as ⏎, other
+/// control and bidirectional-override characters as `\u{…}`, so nothing
+/// in a file can move the cursor, ring a bell or reorder a line.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push('⏎'),
+            '\t' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn clip(s: &str, n: usize) -> String {
-    let one: String = s
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { '⏎' } else { c })
-        .collect();
+    let one = visible(s);
     if one.chars().count() <= n {
         one
     } else {
         format!("{}…", one.chars().take(n).collect::<String>())
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The one-line verdict: how many of each status, and what needs a person.
@@ -43,32 +65,38 @@ pub fn summary(review: &Review) -> String {
             (n > 0).then(|| format!("{n} {}", s.as_str()))
         })
         .collect();
-    let drift = if counts.is_empty() {
+    let mut parts = vec![if counts.is_empty() {
         "no drift".to_string()
     } else {
         counts.join(", ")
-    };
-    let review_count = review
-        .drift
-        .iter()
-        .filter(|d| !d.outcome.status.is_safe())
-        .count()
-        + review.problems.len();
+    }];
+    if !review.missing.is_empty() {
+        parts.push(plural(
+            review.missing.len(),
+            "source missing",
+            "sources missing",
+        ));
+    }
+    if !review.unresolved.is_empty() {
+        parts.push(format!(
+            "{} with unresolved `drift:`",
+            plural(review.unresolved.len(), "annotation", "annotations")
+        ));
+    }
     let changes = review.changes.len();
+    parts.push(plural(changes, "annotation change", "annotation changes"));
+    let review_count = review.review_count();
     let verdict = if review_count == 0 {
         "nothing needs review".to_string()
     } else {
         format!("{review_count} need review")
     };
-    format!(
-        "{drift}; {changes} annotation change{}; {verdict}",
-        if changes == 1 { "" } else { "s" }
-    )
+    format!("{}; {verdict}", parts.join("; "))
 }
 
 fn describe_new(d: &DriftEntry) -> String {
     match (&d.outcome.new, d.outcome.status) {
-        (Some(n), _) => format!("{}..{} {:?}", n.start, n.end, clip(&n.quote, 80)),
+        (Some(n), _) => format!("{}..{} \"{}\"", n.start, n.end, clip(&n.quote, 80)),
         (None, Status::Ambiguous) => {
             let places: Vec<String> = d
                 .outcome
@@ -82,17 +110,107 @@ fn describe_new(d: &DriftEntry) -> String {
     }
 }
 
+/// Why an edited proposal is what it is, in words.
+fn why_edited(d: &DriftEntry) -> String {
+    let o = &d.outcome;
+    let mut out = format!("confidence {:.2}", o.confidence);
+    match o.reason {
+        Some("context") => {
+            out.push_str(", the same words in a sentence that is not its own: check the claim")
+        }
+        Some(reason) => out.push_str(&format!(", only {reason}")),
+        None => {}
+    }
+    out
+}
+
+/// An edited quote's change for a terminal: `[-deleted-]{+inserted+}`.
+fn word_diff_line(old: &str, new: &str) -> String {
+    word_diff(old, new)
+        .iter()
+        .map(|p| match p {
+            Piece::Same(s) => visible(s),
+            Piece::Deleted(s) => format!("[-{}-]", visible(s)),
+            Piece::Inserted(s) => format!("{{+{}+}}", visible(s)),
+            Piece::Elided => "…".to_string(),
+        })
+        .collect()
+}
+
+/// What settles each kind of thing that needs review. `value` shows a
+/// text that comes from a file (a path) in the output's own way; the rest
+/// is our own words, with commands in backticks.
+fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut steps = Vec::new();
+    let unsafe_drift = review
+        .drift
+        .iter()
+        .filter(|d| !d.outcome.status.is_safe())
+        .count();
+    if unsafe_drift > 0 {
+        let first =
+            "run `annot reanchor --write` to carry the safe spans and mark these with `drift:`";
+        steps.push(format!(
+            "{}: {first}; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`",
+            plural(unsafe_drift, "annotation needs a person", "annotations need a person")
+        ));
+    }
+    for m in &review.missing {
+        steps.push(match &m.renamed_to {
+            Some(to) => format!(
+                "{} (line {}): its source {} is gone, but {} holds exactly the pinned text: point `source:` at it",
+                value(&m.file),
+                m.line,
+                value(&m.source),
+                value(to)
+            ),
+            None => format!(
+                "{}: its source {} is gone and no seed holds the pinned text; restore the file, or move its {} to another source",
+                value(&m.file),
+                value(&m.source),
+                plural(m.annotations, "annotation", "annotations")
+            ),
+        });
+    }
+    if !review.unresolved.is_empty() {
+        steps.push(format!(
+            "{} still carry `drift:` from an earlier reanchor: fix each span and remove `drift:`, or accept the recorded proposal with `annot reanchor --accept ID` (`annot validate` lists them)",
+            plural(review.unresolved.len(), "annotation", "annotations")
+        ));
+    }
+    steps
+}
+
 pub fn human(review: &Review) -> String {
-    let mut out = format!("annot diff {} → {}\n", review.base, review.head);
+    let mut out = format!(
+        "annot {} {} → {}\n",
+        review.command, review.base, review.head
+    );
     if !review.sources.is_empty() {
         out.push_str("\nsources changed:\n");
         for s in &review.sources {
             out.push_str(&format!(
                 "  {}  {} → {}\n",
-                s.path,
+                visible(&s.path),
                 short(&s.old_sha256),
                 short(&s.new_sha256)
             ));
+        }
+    }
+    if !review.missing.is_empty() {
+        out.push_str("\nsources missing:\n");
+        for m in &review.missing {
+            out.push_str(&format!(
+                "  {}  quoted by {} in {}:{}",
+                visible(&m.source),
+                plural(m.annotations, "annotation", "annotations"),
+                visible(&m.file),
+                m.line
+            ));
+            match &m.renamed_to {
+                Some(to) => out.push_str(&format!(" (renamed to {}?)\n", visible(to))),
+                None => out.push('\n'),
+            }
         }
     }
     if !review.drift.is_empty() {
@@ -102,29 +220,48 @@ pub fn human(review: &Review) -> String {
             out.push_str(&format!(
                 "  {:<9} {}  {}:{}\n",
                 o.status.as_str(),
-                d.id,
-                d.file,
+                visible(&d.id),
+                visible(&d.file),
                 d.line
             ));
             if o.status == Status::Intact {
                 continue;
             }
             out.push_str(&format!(
-                "            was {}..{} {:?}\n",
+                "            was {}..{} \"{}\"\n",
                 d.old_start,
                 d.old_end,
                 clip(&d.old_quote, 80)
             ));
             let mut now = format!("            now {}", describe_new(d));
             if o.status == Status::Edited {
-                now.push_str(&format!("  (confidence {:.2}", o.confidence));
-                if let Some(reason) = o.reason {
-                    now.push_str(&format!(", only {reason}"));
-                }
-                now.push(')');
+                now.push_str(&format!("  ({})", why_edited(d)));
             }
             out.push_str(&now);
             out.push('\n');
+            if let (Status::Edited, Some(n)) = (o.status, &o.new) {
+                if n.quote != d.old_quote {
+                    out.push_str(&format!(
+                        "            edit {}\n",
+                        word_diff_line(&d.old_quote, &n.quote)
+                    ));
+                }
+            }
+        }
+    }
+    if !review.unresolved.is_empty() {
+        out.push_str("\nunresolved drift:\n");
+        for u in &review.unresolved {
+            out.push_str(&format!(
+                "  {:<9} {}  {}:{}\n            was {}..{} \"{}\"\n",
+                u.drift.status.as_str(),
+                visible(&u.id),
+                visible(&u.file),
+                u.line,
+                u.drift.old_start,
+                u.drift.old_end,
+                clip(&u.drift.old_quote, 80)
+            ));
         }
     }
     if !review.changes.is_empty() {
@@ -137,26 +274,36 @@ pub fn human(review: &Review) -> String {
             };
             out.push_str(&format!(
                 "  {:<9} {} [{}]{}  {}:{}\n",
-                c.change, c.id, c.kind, fields, c.file, c.line
+                c.change,
+                visible(&c.id),
+                visible(&c.kind),
+                fields,
+                visible(&c.file),
+                c.line
             ));
             match (&c.old_quote, &c.quote) {
-                (Some(a), Some(b)) if a != b => out.push_str(&format!(
-                    "            {:?} → {:?}\n",
-                    clip(a, 70),
-                    clip(b, 70)
-                )),
+                (Some(a), Some(b)) if a != b => {
+                    out.push_str(&format!("            {}\n", word_diff_line(a, b)))
+                }
                 (_, Some(q)) | (Some(q), None) => {
-                    out.push_str(&format!("            {:?}\n", clip(q, 100)))
+                    out.push_str(&format!("            \"{}\"\n", clip(q, 100)))
                 }
                 _ => {}
             }
         }
     }
     for p in &review.problems {
-        out.push_str(&format!("\nproblem: {p}\n"));
+        out.push_str(&format!("\nproblem: {}\n", visible(p)));
     }
     for n in &review.notices {
-        out.push_str(&format!("note: {n}\n"));
+        out.push_str(&format!("note: {}\n", visible(n)));
+    }
+    let steps = next_steps(review, &visible);
+    if !steps.is_empty() {
+        out.push_str("\nnext:\n");
+        for step in steps {
+            out.push_str(&format!("  - {step}\n"));
+        }
     }
     out.push('\n');
     out.push_str(&summary(review));
@@ -174,10 +321,33 @@ struct JsonReport<'a> {
     changes: Vec<JsonChange<'a>>,
     drift: Vec<JsonDrift<'a>>,
     head: &'a str,
+    missing: Vec<JsonMissing<'a>>,
     notices: &'a [String],
     problems: &'a [String],
     schema: &'static str,
     sources: Vec<JsonSource<'a>>,
+    unresolved: Vec<JsonUnresolved<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonMissing<'a> {
+    annotations: usize,
+    file: &'a str,
+    line: u32,
+    renamed_to: Option<&'a str>,
+    sha256: Option<&'a str>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonUnresolved<'a> {
+    file: &'a str,
+    from_sha256: &'a str,
+    id: &'a str,
+    line: u32,
+    old: JsonSpan<'a>,
+    source: Option<&'a str>,
+    status: &'a str,
 }
 
 #[derive(Serialize)]
@@ -290,6 +460,18 @@ fn json_report(review: &Review) -> JsonReport<'_> {
             .collect(),
         drift,
         head: &review.head,
+        missing: review
+            .missing
+            .iter()
+            .map(|m| JsonMissing {
+                annotations: m.annotations,
+                file: &m.file,
+                line: m.line,
+                renamed_to: m.renamed_to.as_deref(),
+                sha256: m.pin.as_deref(),
+                source: &m.source,
+            })
+            .collect(),
         notices: &review.notices,
         problems: &review.problems,
         schema: "annot.diff/v1",
@@ -302,30 +484,208 @@ fn json_report(review: &Review) -> JsonReport<'_> {
                 path: &s.path,
             })
             .collect(),
+        unresolved: review
+            .unresolved
+            .iter()
+            .map(|u| JsonUnresolved {
+                file: &u.file,
+                from_sha256: &u.drift.from_sha256,
+                id: &u.id,
+                line: u.line,
+                old: span_json(
+                    u.drift.old_start as usize,
+                    u.drift.old_end as usize,
+                    &u.drift.old_quote,
+                ),
+                source: u.source.as_deref(),
+                status: u.drift.status.as_str(),
+            })
+            .collect(),
     }
 }
 
-/// Text inside Markdown inline code, safe from backticks and pipes.
-fn md_code(s: &str) -> String {
-    let clean = clip(s, 160).replace('`', "ˋ").replace('|', "\\|");
-    format!("`{clean}`")
+/// Text from a file, safe anywhere in a GitHub comment (a table cell, a
+/// list, inside `<code>`): HTML and Markdown punctuation as character
+/// references, so it shows exactly as written — backticks and pipes
+/// included — and never forms markup, a link or a mention.
+fn md_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in visible(s).chars() {
+        // Characters that could start markup, a table cell, an entity, an
+        // emoji code, maths, a mention or an issue link.
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '<'
+                | '>'
+                | '&'
+                | '|'
+                | '~'
+                | ':'
+                | '@'
+                | '#'
+                | '!'
+                | '$'
+                | '"'
+                | '\''
+        ) {
+            out.push_str(&format!("&#{};", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
-fn md_text(s: &str) -> String {
-    clip(s, 400)
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+/// A quote (or id, or path) as inline code, shortened to `n` characters.
+fn md_code(s: &str, n: usize) -> String {
+    format!("<code>{}</code>", md_literal(&clip_raw(s, n)))
+}
+
+/// Shortens without making anything visible (md_literal does that).
+fn clip_raw(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// An edited quote's change as inline code with `<del>` and `<ins>`.
+fn md_word_diff(old: &str, new: &str) -> String {
+    let inner: String = word_diff(old, new)
+        .iter()
+        .map(|p| match p {
+            Piece::Same(s) => md_literal(s),
+            Piece::Deleted(s) => format!("<del>{}</del>", md_literal(s)),
+            Piece::Inserted(s) => format!("<ins>{}</ins>", md_literal(s)),
+            Piece::Elided => "…".to_string(),
+        })
+        .collect();
+    format!("<code>{inner}</code>")
+}
+
+/// Status counts per changed source, in the order of `ORDER`.
+fn per_source(review: &Review) -> Vec<(&str, [usize; 6])> {
+    let mut rows: Vec<(&str, [usize; 6])> = Vec::new();
+    for d in &review.drift {
+        let i = ORDER
+            .iter()
+            .position(|s| *s == d.outcome.status)
+            .unwrap_or(0);
+        match rows.iter_mut().find(|(p, _)| *p == d.source) {
+            Some((_, counts)) => counts[i] += 1,
+            None => {
+                let mut counts = [0; 6];
+                counts[i] = 1;
+                rows.push((&d.source, counts));
+            }
+        }
+    }
+    rows
 }
 
 pub fn markdown(review: &Review) -> String {
     let mut out = String::from("### annot: annotation drift\n\n");
     out.push_str(&format!(
-        "**{}** (`{}` → `{}`)\n\n",
+        "**{}** ({} → {})\n\n",
         summary(review),
-        review.base,
-        review.head
+        md_code(&review.base, 80),
+        md_code(&review.head, 80)
     ));
+    let needs: Vec<&DriftEntry> = review
+        .drift
+        .iter()
+        .filter(|d| !d.outcome.status.is_safe())
+        .collect();
+    let steps = next_steps(review, &|s| md_code(s, 200));
+    if review.needs_review() {
+        out.push_str("#### Needs review\n\n");
+        for step in &steps {
+            out.push_str(&format!("- **Next:** {step}\n"));
+        }
+        out.push('\n');
+        for p in &review.problems {
+            out.push_str(&format!("> **problem:** {}\n\n", md_literal(p)));
+        }
+        if !review.missing.is_empty() {
+            out.push_str("| missing source | annotation file | annotations | the pinned text is now at |\n|---|---|---:|---|\n");
+            for m in &review.missing {
+                out.push_str(&format!(
+                    "| {} | {}:{} | {} | {} |\n",
+                    md_code(&m.source, 120),
+                    md_code(&m.file, 120),
+                    m.line,
+                    m.annotations,
+                    m.renamed_to
+                        .as_deref()
+                        .map_or("nowhere in seeds/".to_string(), |to| md_code(to, 120))
+                ));
+            }
+            out.push('\n');
+        }
+        for d in needs {
+            let o = &d.outcome;
+            out.push_str(&format!(
+                "<details><summary><b>{}</b> {} — {}:{}</summary>\n\n",
+                o.status.as_str(),
+                md_code(&d.id, 120),
+                md_literal(&d.file),
+                d.line
+            ));
+            out.push_str(&format!(
+                "- was {}..{}: {}\n",
+                d.old_start,
+                d.old_end,
+                md_code(&d.old_quote, 160)
+            ));
+            match (&o.new, o.status) {
+                (Some(n), _) => {
+                    out.push_str(&format!(
+                        "- now {}..{}: {} ({})\n",
+                        n.start,
+                        n.end,
+                        md_code(&n.quote, 160),
+                        why_edited(d)
+                    ));
+                    if n.quote != d.old_quote {
+                        out.push_str(&format!(
+                            "- change: {}\n",
+                            md_word_diff(&d.old_quote, &n.quote)
+                        ));
+                    }
+                }
+                (None, Status::Ambiguous) => {
+                    out.push_str("- fits equally well at:\n");
+                    for c in &o.candidates {
+                        out.push_str(&format!("  - {}..{}\n", c.start, c.end));
+                    }
+                }
+                (None, _) => out.push_str("- the text is gone from the new version\n"),
+            }
+            out.push_str("\n</details>\n\n");
+        }
+        if !review.unresolved.is_empty() {
+            out.push_str("| still marked `drift:` | status | file | was |\n|---|---|---|---|\n");
+            for u in &review.unresolved {
+                out.push_str(&format!(
+                    "| {} | {} | {}:{} | {} |\n",
+                    md_code(&u.id, 120),
+                    u.drift.status.as_str(),
+                    md_literal(&u.file),
+                    u.line,
+                    md_code(&u.drift.old_quote, 120)
+                ));
+            }
+            out.push('\n');
+        }
+    }
     if !review.drift.is_empty() {
         out.push_str("| status | annotations | safe to apply |\n|---|---:|---|\n");
         for s in ORDER {
@@ -340,53 +700,32 @@ pub fn markdown(review: &Review) -> String {
         }
         out.push('\n');
     }
-    let needs: Vec<&DriftEntry> = review
-        .drift
-        .iter()
-        .filter(|d| !d.outcome.status.is_safe())
-        .collect();
-    if !needs.is_empty() {
-        out.push_str("#### Needs review\n\n");
-        for d in needs {
-            let o = &d.outcome;
+    if !review.sources.is_empty() {
+        out.push_str("#### Sources changed\n\n| source | sha256 | intact | shifted | moved | edited | deleted | ambiguous |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+        let counts = per_source(review);
+        for s in &review.sources {
+            let row = counts
+                .iter()
+                .find(|(p, _)| *p == s.path)
+                .map_or([0; 6], |(_, c)| *c);
+            let cells: Vec<String> = row
+                .iter()
+                .zip(ORDER)
+                .map(|(n, status)| match (n, status.is_safe()) {
+                    (0, _) => "·".to_string(),
+                    (n, true) => n.to_string(),
+                    (n, false) => format!("**{n}**"),
+                })
+                .collect();
             out.push_str(&format!(
-                "<details><summary><b>{}</b> <code>{}</code> — {}:{}</summary>\n\n",
-                o.status.as_str(),
-                md_text(&d.id),
-                md_text(&d.file),
-                d.line
+                "| {} | {} → {} | {} |\n",
+                md_code(&s.path, 120),
+                md_literal(&short(&s.old_sha256)),
+                md_literal(&short(&s.new_sha256)),
+                cells.join(" | ")
             ));
-            out.push_str(&format!(
-                "- was `{}..{}`: {}\n",
-                d.old_start,
-                d.old_end,
-                md_code(&d.old_quote)
-            ));
-            match (&o.new, o.status) {
-                (Some(n), _) => {
-                    let mut line = format!(
-                        "- now `{}..{}`: {} (confidence {:.2}",
-                        n.start,
-                        n.end,
-                        md_code(&n.quote),
-                        o.confidence
-                    );
-                    if let Some(reason) = o.reason {
-                        line.push_str(&format!("; only {reason} changed"));
-                    }
-                    line.push_str(")\n");
-                    out.push_str(&line);
-                }
-                (None, Status::Ambiguous) => {
-                    out.push_str("- fits equally well at:\n");
-                    for c in &o.candidates {
-                        out.push_str(&format!("  - `{}..{}`\n", c.start, c.end));
-                    }
-                }
-                (None, _) => out.push_str("- the text is gone from the new version\n"),
-            }
-            out.push_str("\n</details>\n\n");
         }
+        out.push('\n');
     }
     let moved: Vec<&DriftEntry> = review
         .drift
@@ -398,16 +737,17 @@ pub fn markdown(review: &Review) -> String {
             "<details><summary>{} carried over safely (shifted or moved)</summary>\n\n",
             moved.len()
         ));
-        out.push_str("| id | was | now | quote |\n|---|---|---|---|\n");
+        out.push_str("| id | status | was | now | quote |\n|---|---|---|---|---|\n");
         for d in moved {
             let n = d.outcome.new.as_ref();
             out.push_str(&format!(
-                "| {} | {}..{} | {} | {} |\n",
-                md_code(&d.id),
+                "| {} | {} | {}..{} | {} | {} |\n",
+                md_code(&d.id, 120),
+                d.outcome.status.as_str(),
                 d.old_start,
                 d.old_end,
                 n.map_or(String::new(), |n| format!("{}..{}", n.start, n.end)),
-                md_code(&d.old_quote)
+                md_code(&d.old_quote, 160)
             ));
         }
         out.push_str("\n</details>\n\n");
@@ -416,25 +756,22 @@ pub fn markdown(review: &Review) -> String {
         out.push_str("#### Annotation changes\n\n| change | id | kind | fields | quote |\n|---|---|---|---|---|\n");
         for c in &review.changes {
             let quote = match (&c.old_quote, &c.quote) {
-                (Some(a), Some(b)) if a != b => format!("{} → {}", md_code(a), md_code(b)),
-                (_, Some(q)) | (Some(q), None) => md_code(q),
+                (Some(a), Some(b)) if a != b => md_word_diff(a, b),
+                (_, Some(q)) | (Some(q), None) => md_code(q, 160),
                 _ => String::new(),
             };
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
                 c.change,
-                md_code(&c.id),
-                md_text(&c.kind),
+                md_code(&c.id, 120),
+                md_literal(&c.kind),
                 c.fields.join(", "),
                 quote
             ));
         }
         out.push('\n');
     }
-    for p in &review.problems {
-        out.push_str(&format!("> **problem:** {}\n\n", md_text(p)));
-    }
-    if review.drift.is_empty() && review.changes.is_empty() && review.problems.is_empty() {
+    if review.drift.is_empty() && review.changes.is_empty() && !review.needs_review() {
         out.push_str("No annotation drifted and no annotation changed.\n");
     }
     out
@@ -451,9 +788,13 @@ pub fn github(review: &Review) -> String {
         if warnings > GITHUB_LIMIT {
             continue;
         }
-        let title = format!("annot drift: {} ({})", d.outcome.status.as_str(), d.id);
+        let title = format!(
+            "annot drift: {} ({})",
+            d.outcome.status.as_str(),
+            visible(&d.id)
+        );
         let message = format!(
-            "was {}..{} {:?}; now {}",
+            "was {}..{} \"{}\"; now {}",
             d.old_start,
             d.old_end,
             clip(&d.old_quote, 120),
@@ -467,6 +808,52 @@ pub fn github(review: &Review) -> String {
             escape_data(&message)
         ));
     }
+    for m in &review.missing {
+        warnings += 1;
+        if warnings > GITHUB_LIMIT {
+            continue;
+        }
+        let message = match &m.renamed_to {
+            Some(to) => format!(
+                "the source {} is gone; {to} holds exactly the pinned text: set `source: {to}`",
+                m.source
+            ),
+            None => format!(
+                "the source {} is gone and no seed holds the pinned text; {} quote it",
+                m.source,
+                plural(m.annotations, "annotation", "annotations")
+            ),
+        };
+        out.push_str(&format!(
+            "::warning file={},line={},title={}::{}\n",
+            escape_property(&m.file),
+            m.line,
+            escape_property("annot: source missing"),
+            escape_data(&visible(&message))
+        ));
+    }
+    for u in &review.unresolved {
+        warnings += 1;
+        if warnings > GITHUB_LIMIT {
+            continue;
+        }
+        let title = format!("annot: unresolved drift ({})", u.id);
+        let message = format!(
+            "still marked `drift: {}` (was {}..{} \"{}\"): fix the span and remove `drift:`, or `annot reanchor --accept {}`",
+            u.drift.status.as_str(),
+            u.drift.old_start,
+            u.drift.old_end,
+            clip(&u.drift.old_quote, 120),
+            u.id
+        );
+        out.push_str(&format!(
+            "::warning file={},line={},title={}::{}\n",
+            escape_property(&u.file),
+            u.line,
+            escape_property(&visible(&title)),
+            escape_data(&visible(&message))
+        ));
+    }
     if warnings > GITHUB_LIMIT {
         out.push_str(&format!(
             "::warning title=annot::{} more annotations need review (run `annot diff` locally)\n",
@@ -474,7 +861,10 @@ pub fn github(review: &Review) -> String {
         ));
     }
     for p in review.problems.iter().take(GITHUB_LIMIT) {
-        out.push_str(&format!("::error title=annot::{}\n", escape_data(p)));
+        out.push_str(&format!(
+            "::error title=annot::{}\n",
+            escape_data(&visible(p))
+        ));
     }
     if review.problems.len() > GITHUB_LIMIT {
         out.push_str(&format!(
@@ -483,7 +873,10 @@ pub fn github(review: &Review) -> String {
         ));
     }
     for n in &review.notices {
-        out.push_str(&format!("::notice title=annot::{}\n", escape_data(n)));
+        out.push_str(&format!(
+            "::notice title=annot::{}\n",
+            escape_data(&visible(n))
+        ));
     }
     out.push_str(&format!(
         "::notice title=annot diff::{}\n",
