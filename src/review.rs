@@ -283,8 +283,8 @@ pub fn drift_of(
             ));
             continue;
         };
-        let spans = carried_spans(file);
-        let inputs: Vec<OldSpan> = spans.iter().map(|(_, s)| s.clone()).collect();
+        let (annotations, inputs): (Vec<&Annotation>, Vec<OldSpan>) =
+            carried_spans(file).into_iter().unzip();
         let (outcomes, timed_out) = drift::carry(&old, new, &inputs, drift::DEFAULT_DEADLINE);
         if timed_out {
             notices.push(format!(
@@ -292,7 +292,8 @@ pub fn drift_of(
                 file.path, source.value
             ));
         }
-        for ((annotation, span), outcome) in spans.into_iter().zip(outcomes) {
+        entries.reserve(inputs.len());
+        for ((annotation, span), outcome) in annotations.into_iter().zip(inputs).zip(outcomes) {
             entries.push(DriftEntry {
                 id: annotation.id.value.clone(),
                 file: file.path.clone(),
@@ -384,6 +385,14 @@ pub fn annotation_changes(
     head: &Workspace,
     unchanged: &BTreeSet<String>,
 ) -> Vec<AnnotationDiff> {
+    // Nothing changed when every file is the one already read in head (and
+    // head's files are in the order the index below would sort them into).
+    if base.files.is_empty()
+        && head.files.iter().all(|f| unchanged.contains(&f.path))
+        && head.files.windows(2).all(|w| w[0].path <= w[1].path)
+    {
+        return Vec::new();
+    }
     let mut old_files: Vec<&AnnotationFile> = base
         .files
         .iter()
@@ -394,7 +403,7 @@ pub fn annotation_changes(
     let new = annotation_index(head.files.iter());
     let mut changes = Vec::new();
     for (id, (file, a)) in &new {
-        let quote = a.quote.as_ref().map(|q| q.value.clone());
+        let quote = || a.quote.as_ref().map(|q| q.value.clone());
         match old.get(id) {
             None => changes.push(AnnotationDiff {
                 id: id.to_string(),
@@ -403,7 +412,7 @@ pub fn annotation_changes(
                 change: "added",
                 fields: Vec::new(),
                 kind: a.kind.value.clone(),
-                quote,
+                quote: quote(),
                 old_quote: None,
             }),
             // The very same annotation, read once from an unchanged file.
@@ -418,7 +427,7 @@ pub fn annotation_changes(
                         change: "modified",
                         fields,
                         kind: a.kind.value.clone(),
-                        quote,
+                        quote: quote(),
                         old_quote: b.quote.as_ref().map(|q| q.value.clone()),
                     });
                 }

@@ -104,6 +104,31 @@ fn boundary_after(text: &str, at: usize) -> bool {
     tail.is_empty() || tail.starts_with(is_line_break)
 }
 
+/// Bytes at the end of `a` equal to those at the end of `b`, cut back to
+/// a character boundary of both.
+fn common_tail(a: &str, b: &str) -> usize {
+    let mut same = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !a.is_char_boundary(a.len() - same) {
+        same -= 1;
+    }
+    same
+}
+
+/// Bytes at the start of `a` equal to those at the start of `b`, cut back
+/// to a character boundary of both.
+fn common_head(a: &str, b: &str) -> usize {
+    let mut same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    while !a.is_char_boundary(same) {
+        same -= 1;
+    }
+    same
+}
+
 impl<'a> ClaimContext<'a> {
     /// The claim context of `[start, end)` in `text` (code points).
     pub fn around(text: &'a SourceText, start: usize, end: usize) -> ClaimContext<'a> {
@@ -191,22 +216,36 @@ impl<'a> ClaimContext<'a> {
                 after_share: 0.0,
             };
         };
-        // Common characters next to the place, and where they reach.
-        let (mut common_before, mut reach_before) = (0, b0);
-        for (x, (i, y)) in self.before.chars().rev().zip(t[..b0].char_indices().rev()) {
+        // Common characters next to the place, and where they reach. The
+        // bytes that are equal as they stand (usually all) are skipped
+        // first, up to a character boundary; the rest is compared folded.
+        let same = common_tail(self.before, &t[..b0]);
+        let (mut common_before, mut reach_before) = (
+            self.before[self.before.len() - same..].chars().count(),
+            b0 - same,
+        );
+        for (x, (i, y)) in self.before[..self.before.len() - same]
+            .chars()
+            .rev()
+            .zip(t[..b0 - same].char_indices().rev())
+        {
             if fold(x) != fold(y) {
                 break;
             }
             common_before += 1;
             reach_before = i;
         }
-        let (mut common_after, mut reach_after) = (0, b1);
-        for (x, (i, y)) in self.after.chars().zip(t[b1..].char_indices()) {
+        let same = common_head(self.after, &t[b1..]);
+        let (mut common_after, mut reach_after) = (self.after[..same].chars().count(), b1 + same);
+        for (x, (i, y)) in self.after[same..]
+            .chars()
+            .zip(t[b1 + same..].char_indices())
+        {
             if fold(x) != fold(y) {
                 break;
             }
             common_after += 1;
-            reach_after = b1 + i + y.len_utf8();
+            reach_after = b1 + same + i + y.len_utf8();
         }
         let (n_before, n_after) = (self.before.chars().count(), self.after.chars().count());
         let before_whole =

@@ -23,6 +23,11 @@ const PIECE_BYTES: usize = 256 << 10;
 
 /// Reads `text` if it has the plain shape; `None` means "use the full parser".
 pub fn parse(text: &str) -> Option<Node> {
+    parse_with(text, true)
+}
+
+/// `split`: whether long sequences may be read in parallel pieces.
+fn parse_with(text: &str, split: bool) -> Option<Node> {
     if !has_plain_characters(text.as_bytes()) {
         return None;
     }
@@ -34,7 +39,7 @@ pub fn parse(text: &str) -> Option<Node> {
         line_start: 0,
         depth: 0,
         nodes: 0,
-        split: true,
+        split,
     };
     reader.skip_blank_lines();
     if reader.at_end() {
@@ -280,6 +285,7 @@ impl<'a> Reader<'a> {
             self.at += next;
         }
         self.depth -= 1;
+        entries.shrink_to_fit();
         self.node(Value::Map(entries), pos)
     }
 
@@ -531,6 +537,7 @@ impl<'a> Reader<'a> {
             }
         }
         self.depth -= 1;
+        entries.shrink_to_fit();
         self.node(Value::Map(entries), pos)
     }
 
@@ -756,5 +763,69 @@ fn unescape(bytes: &[u8]) -> Option<(char, usize)> {
         b'u' => hex(4),
         b'U' => hex(8),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` annotations in varied plain shapes, a sequence at
+    /// `indent`, with a key after it.
+    fn big(n: usize, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        let mut out = String::from("# header\nsource: seeds/a.txt\nannotations:\n");
+        for i in 0..n {
+            out.push_str(&format!(
+                "{pad}- id: a{i}\n{pad}  quote: \"zażółć {i} — “x”\"\n"
+            ));
+            match i % 5 {
+                0 => out.push_str(&format!(
+                    "{pad}  links:\n{pad}  - {{rel: r, target: t{i}}}\n{pad}  - [1, 2]\n"
+                )),
+                1 => out.push_str(&format!("\n# a comment at column 0\n{pad}  start: {i}\n")),
+                2 => out.push_str(&format!(
+                    "{pad}  attrs:\n{pad}    - - nested\n{pad}      - list # trailing\n   \n"
+                )),
+                3 => out.push_str(&format!("{pad}-  plain scalar {i}\n")),
+                _ => out.push_str(&format!("{pad}  note: 'it''s {i}'\n")),
+            }
+        }
+        out.push_str("sha256: abc\n");
+        out
+    }
+
+    #[test]
+    fn pieces_read_in_parallel_are_what_the_reader_reads_in_order() {
+        for indent in [0, 2, 4] {
+            let text = big(30_000, indent);
+            assert!(text.len() > 2 * SPLIT_MIN);
+            let in_order = parse_with(&text, false);
+            assert!(in_order.is_some(), "indent {indent}");
+            assert_eq!(parse_with(&text, true), in_order, "indent {indent}");
+        }
+    }
+
+    #[test]
+    fn a_piece_that_fails_fails_the_file_as_in_order() {
+        let text = big(30_000, 2);
+        let middle = text.len() / 2;
+        let line = middle + text[middle..].find("\n  - id:").unwrap() + 1;
+        for bad in [
+            "  - {unclosed\n",
+            "     - over-indented: 1\n",
+            "  - id: x\n      deeper: 1\n",
+            "  key: 1\n",
+            "- left: 1\n",
+            "x\n",
+        ] {
+            let mut broken = text.clone();
+            broken.insert_str(line, bad);
+            assert_eq!(
+                parse_with(&broken, true),
+                parse_with(&broken, false),
+                "{bad:?}"
+            );
+        }
     }
 }
