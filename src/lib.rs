@@ -24,7 +24,3 @@ pub mod source;
 pub mod validate;
 pub mod workspace;
 pub mod yaml;
-pub fn probe_rss() -> String {
-    s.lines()
-        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
-        .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string() + "k ")

@@ -379,8 +379,8 @@ fn load_with<T>(
     };
     let mut reader = Reader::new(path);
     let value = read(&mut reader, &root);
-                                                                    // Freeing the tree of a large file takes a while, and nothing waits
-                                                                    // for it.
+    // Freeing the tree of a large file takes a while, and nothing waits
+    // for it.
     if bytes.len() > 1 << 20 {
         rayon::spawn(move || drop(root));
     }
