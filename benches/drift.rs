@@ -154,9 +154,10 @@ fn run(name: &str, old: &SourceText, new_text: &str, spans: &[OldSpan], runs: us
         })
         .count();
     println!(
-        "{name:<34} median {:>8.1} ms  min {:>8.1} ms  deadline hit: {timed_out:<5}  {:?}  safe-but-different: {safe_wrong}",
+        "{name:<34} median {:>8.1} ms  min {:>8.1} ms  max {:>8.1} ms  deadline hit: {timed_out:<5}  {:?}  safe-but-different: {safe_wrong}",
         times[times.len() / 2] * 1e3,
         times[0] * 1e3,
+        times[times.len() - 1] * 1e3,
         counts.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect::<Vec<_>>()
     );
 }

@@ -292,6 +292,15 @@ mod tests {
     }
 
     #[test]
+    fn many_short_quotes_sharing_eight_bytes() {
+        let stems: Vec<String> = (0..300).map(|i| format!("prefix8_{i}")).collect();
+        let text = stems.join(" ") + " prefix8_";
+        let mut patterns: Vec<&str> = stems.iter().map(String::as_str).collect();
+        patterns.extend(["prefix8_", "prefix8", "x 1", " "]);
+        assert_eq!(found(&patterns, &text), naive(&patterns, &text));
+    }
+
+    #[test]
     fn texts_shorter_than_a_key() {
         assert_eq!(found(&["abc", "abcdefghij"], "ab"), vec![]);
         assert_eq!(found(&["ab"], "ab"), vec![(0, 0)]);
