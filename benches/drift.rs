@@ -10,6 +10,11 @@ use annot::source::SourceText;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+// The allocator `annot` itself runs with (src/main.rs): the bench measures
+// what the command does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WORDS: &[&str] = &[
     "the",
     "report",

@@ -717,9 +717,30 @@ fn safe(
 /// both texts at the same time.
 struct Found<'s> {
     /// Each distinct quote's number.
-    ids: HashMap<&'s str, usize>,
+    ids: HashMap<&'s str, usize, std::hash::BuildHasherDefault<QuoteHasher>>,
     /// Per text, per quote number, the occurrences in order.
     places: [Vec<Vec<(usize, usize)>>; 2],
+}
+
+/// FNV-1a: quotes are short, and SipHash's defence against chosen keys
+/// buys nothing for a table that lives for one call.
+struct QuoteHasher(u64);
+
+impl Default for QuoteHasher {
+    fn default() -> QuoteHasher {
+        QuoteHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for QuoteHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl Found<'_> {
