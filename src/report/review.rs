@@ -4,7 +4,7 @@
 
 use crate::drift::Status;
 use crate::report::github::{escape_data, escape_property};
-use crate::review::{DriftEntry, Review};
+use crate::review::{Accepted, DriftEntry, Review};
 use serde::Serialize;
 use std::io::Write;
 
@@ -83,7 +83,13 @@ fn describe_new(d: &DriftEntry) -> String {
 }
 
 pub fn human(review: &Review) -> String {
-    let mut out = format!("annot diff {} → {}\n", review.base, review.head);
+    // `annot reanchor` compares each file's pinned version with the tree.
+    let command = if review.base == "pinned" {
+        "annot reanchor"
+    } else {
+        "annot diff"
+    };
+    let mut out = format!("{command} {} → {}\n", review.base, review.head);
     if !review.sources.is_empty() {
         out.push_str("\nsources changed:\n");
         for s in &review.sources {
@@ -489,5 +495,20 @@ pub fn github(review: &Review) -> String {
         "::notice title=annot diff::{}\n",
         escape_data(&summary(review))
     ));
+    out
+}
+
+/// What `annot reanchor --accept` did, one line per file written.
+pub fn accept_summary(accepted: &Accepted) -> String {
+    let mut out = String::new();
+    for (path, ids) in &accepted.files {
+        out.push_str(&format!(
+            "wrote {path}: accepted the proposal of {} and removed its `drift:`\n",
+            ids.join(", ")
+        ));
+    }
+    if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
+        out.push_str("nothing to accept: no `edited` drift has a proposal with that confidence\n");
+    }
     out
 }
