@@ -302,7 +302,8 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                     _ => annot::review::Accept::Ids(accept),
                 };
                 let accepted = annot::review::accept(&root, &paths, &which)?;
-                let mut out = human::render(&accepted.refusals, &Default::default(), color_wanted());
+                let mut out =
+                    human::render(&accepted.refusals, &Default::default(), color_wanted());
                 out.push_str(&review_report::accept_summary(&accepted));
                 print(&out);
                 for failure in &accepted.failures {

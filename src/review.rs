@@ -504,7 +504,7 @@ impl Refusal {
         let mut finding = Finding::new(
             crate::finding::Code::YamlUnsupported,
             load::place(path, self.pos),
-            format!("{path} was not changed: {what}: {}", self.reason),
+            format!("this file was not changed: {what}: {}", self.reason),
         )
         .with_help(help);
         if let Some(id) = &self.id {
@@ -845,7 +845,11 @@ pub fn accept(
         Accept::Ids(ids) => {
             let index: BTreeMap<&str, (&AnnotationFile, &Annotation)> = files
                 .iter()
-                .flat_map(|f| f.annotations.iter().map(move |a| (a.id.value.as_str(), (*f, a))))
+                .flat_map(|f| {
+                    f.annotations
+                        .iter()
+                        .map(move |a| (a.id.value.as_str(), (*f, a)))
+                })
                 .collect();
             for id in ids {
                 let Some((file, annotation)) = index.get(id.as_str()) else {
@@ -876,7 +880,10 @@ pub fn accept(
                     if drift.value.status == DriftStatus::Edited
                         && proposal.confidence >= *min_confidence
                     {
-                        chosen.entry(file.path.as_str()).or_default().push(annotation);
+                        chosen
+                            .entry(file.path.as_str())
+                            .or_default()
+                            .push(annotation);
                     }
                 }
             }
@@ -986,7 +993,9 @@ fn accept_in_file(
     let nodes = match nodes_by_id(items, &wanted) {
         Ok(nodes) => nodes,
         Err(refusal) => {
-            if let Failure::Refused(finding) = refusal.finding(&file.path, "fix the duplicate id, then accept again") {
+            if let Failure::Refused(finding) =
+                refusal.finding(&file.path, "fix the duplicate id, then accept again")
+            {
                 refusals.push(*finding);
             }
             return (None, refusals);
@@ -1028,17 +1037,29 @@ fn accept_in_file(
                     mine.push(edit::replace_string(text, q, &p.quote, in_flow));
                 }
                 Some(_) => {}
-                None => return Err(Refusal::new(Some(id), node.pos, "it has no `quote` to update")),
+                None => {
+                    return Err(Refusal::new(
+                        Some(id),
+                        node.pos,
+                        "it has no `quote` to update",
+                    ))
+                }
             }
-            follow_context(text, node, source, p.start as usize, p.end as usize, &mut mine);
+            follow_context(
+                text,
+                node,
+                source,
+                p.start as usize,
+                p.end as usize,
+                &mut mine,
+            );
             let index = entries_of(node)
                 .iter()
                 .position(|(k, _)| k.name == "drift")
                 .ok_or_else(|| Refusal::new(Some(id), node.pos, "its `drift:` was not found"))?;
-            mine.push(
-                edit::remove_field(text, node, index)
-                    .ok_or_else(|| Refusal::new(Some(id), node.pos, "its `drift:` cannot be removed"))?,
-            );
+            mine.push(edit::remove_field(text, node, index).ok_or_else(|| {
+                Refusal::new(Some(id), node.pos, "its `drift:` cannot be removed")
+            })?);
             Ok(())
         })();
         match planned {
@@ -1047,9 +1068,10 @@ fn accept_in_file(
                 accepted.insert(id, (p.start, p.end, p.quote.as_str()));
             }
             Err(refusal) => {
-                if let Failure::Refused(finding) =
-                    refusal.finding(&file.path, "set `quote`, `start` and `end` by hand and delete the whole `drift:` entry")
-                {
+                if let Failure::Refused(finding) = refusal.finding(
+                    &file.path,
+                    "set `quote`, `start` and `end` by hand and delete the whole `drift:` entry",
+                ) {
                     refusals.push(*finding);
                 }
             }

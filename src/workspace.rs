@@ -57,7 +57,11 @@ pub enum WorkspaceError {
     UnknownId { id: String, hint: String },
     #[error("there is nothing to accept for `{id}`: {why}")]
     #[diagnostic(code(annot::nothing_to_accept), help("{hint}"))]
-    NothingToAccept { id: String, why: String, hint: String },
+    NothingToAccept {
+        id: String,
+        why: String,
+        hint: String,
+    },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {
