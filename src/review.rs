@@ -698,7 +698,7 @@ fn verify(
                 let pos = finding
                     .id
                     .as_deref()
-                    .map_or(Pos::default(), |id| line_of(id));
+                    .map_or(Pos::default(), &line_of);
                 return Err(Refusal::new(
                     finding.id.as_deref(),
                     pos,
