@@ -695,10 +695,7 @@ fn verify(
                 remaining.remove(i);
             }
             None => {
-                let pos = finding
-                    .id
-                    .as_deref()
-                    .map_or(Pos::default(), &line_of);
+                let pos = finding.id.as_deref().map_or(Pos::default(), &line_of);
                 return Err(Refusal::new(
                     finding.id.as_deref(),
                     pos,
