@@ -364,7 +364,7 @@ fn reanchor_write_changes_only_the_promised_scalars() {
         "    start: 40\r\n",
         "    end: 54\r\n",
         "\r\n",
-        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\"}}}}  # flow\r\n"),
+        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\", new_start: 83, new_end: 97, new_quote: \"the dog barked\", confidence: 0.58}}}}  # flow\r\n"),
         "  - id: p3\r\n",
         "    kind: claim\r\n",
         "    quote: ends the story\r\n",
