@@ -234,9 +234,8 @@ impl<'a> ClaimContext<'a> {
     /// words next to the span survive on at least one side, or the span
     /// stands between the same boundaries on both.
     pub fn supports(&self, kept: Kept) -> bool {
-        (kept.before && kept.after)
-            || (kept.before && has_words(self.before))
-            || (kept.after && has_words(self.after))
+        let before = kept.before && (kept.after || has_words(self.before));
+        before || (kept.after && has_words(self.after))
     }
 }
 
