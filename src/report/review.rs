@@ -114,12 +114,8 @@ fn describe_new(d: &DriftEntry) -> String {
 fn why_edited(d: &DriftEntry) -> String {
     let o = &d.outcome;
     let mut out = format!("confidence {:.2}", o.confidence);
-    match o.reason {
-        Some("context") => {
-            out.push_str(", the same words in a sentence that is not its own: check the claim")
-        }
-        Some(reason) => out.push_str(&format!(", only {reason}")),
-        None => {}
+    if let Some(reason) = o.reason {
+        out.push_str(&format!(", {}", crate::drift::describe_reason(reason)));
     }
     out
 }

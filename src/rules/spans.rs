@@ -34,10 +34,9 @@ fn drift_finding(
     let help = match (&d.proposal, d.status) {
         (Some(p), _) => {
             let found = current.map(|text| text.slice(p.start as usize, p.end as usize));
-            let only = p
-                .reason
-                .as_deref()
-                .map_or(String::new(), |r| format!(", only {r}"));
+            let only = p.reason.as_deref().map_or(String::new(), |r| {
+                format!(", {}", crate::drift::describe_reason(r))
+            });
             message.push_str(&format!(
                 "; proposed: {}..{} {:?} (confidence {:.2}{only})",
                 p.start, p.end, p.quote, p.confidence
