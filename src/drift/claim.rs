@@ -247,10 +247,9 @@ impl<'a> ClaimContext<'a> {
     /// sentence or line); or it starts (ends) its sentence as before and
     /// `NEAR` code points after (before) it survive.
     pub fn supports(&self, kept: Kept) -> bool {
-        let before = kept.before
-            && (kept.after || has_words(self.before) || kept.after_common >= NEAR);
-        let after =
-            kept.after && (has_words(self.after) || kept.before_common >= NEAR);
+        let before =
+            kept.before && (kept.after || has_words(self.before) || kept.after_common >= NEAR);
+        let after = kept.after && (has_words(self.after) || kept.before_common >= NEAR);
         before || after
     }
 }
@@ -329,8 +328,12 @@ mod tests {
 
     #[test]
     fn a_span_that_starts_its_sentence_keeps_it_with_the_words_after_it() {
-        let old = text("June 17. North Korean leader Kim Jong Un will send 1,000 combat engineers and more.\n");
-        let new = text("June 17. North Korean leader Kim Jong Un will send 1,000 combat sappers and more.\n");
+        let old = text(
+            "June 17. North Korean leader Kim Jong Un will send 1,000 combat engineers and more.\n",
+        );
+        let new = text(
+            "June 17. North Korean leader Kim Jong Un will send 1,000 combat sappers and more.\n",
+        );
         let c = context_of(&old, "North Korean leader Kim Jong Un");
         let (s, e) = new.occurrences("North Korean leader Kim Jong Un")[0];
         assert!(c.supports(c.kept(&new, s, e)));

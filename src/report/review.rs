@@ -144,12 +144,16 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
         .filter(|d| !d.outcome.status.is_safe())
         .count();
     if unsafe_drift > 0 {
-        let first =
-            "run `annot reanchor --write` to carry the safe spans and mark these with `drift:`";
-        steps.push(format!(
-            "{}: {first}; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`",
-            plural(unsafe_drift, "annotation needs a person", "annotations need a person")
-        ));
+        let who = plural(
+            unsafe_drift,
+            "annotation needs a person",
+            "annotations need a person",
+        );
+        steps.push(if review.command == "reanchor" {
+            format!("{who}: once `annot reanchor --write` has marked them with `drift:`, fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+        } else {
+            format!("{who}: run `annot reanchor --write` to carry the safe spans and mark these with `drift:`; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+        });
     }
     for m in &review.missing {
         steps.push(match &m.renamed_to {
