@@ -58,12 +58,14 @@ fn is_line_break(c: char) -> bool {
 }
 
 /// Punctuation that ends a sentence when whitespace (or a closing mark and
-/// whitespace, or the end of the text) follows it; the full-width forms end
-/// one on their own.
+/// whitespace, or the end of the text) follows it — Latin, Greek (`;` is its
+/// question mark), Arabic, Urdu, Devanagari, Armenian and Ethiopic stops;
+/// the full-width forms of Chinese and Japanese end one on their own.
 fn ends_sentence(c: char, rest: &str) -> bool {
     match c {
         '。' | '！' | '？' | '｡' => true,
-        '.' | '!' | '?' | '…' | ';' => {
+        '.' | '!' | '?' | '…' | ';' | '؟' | '۔' | '।' | '॥' | '։' | '።' | '‼' | '⁇' =>
+        {
             let after = rest.trim_start_matches(is_closing);
             after.is_empty() || after.starts_with(char::is_whitespace)
         }
@@ -340,6 +342,17 @@ mod tests {
         let rumour = text("June 17. Rumours say North Korean leader Kim Jong Un will send 1,000 combat engineers.\n");
         let (s, e) = rumour.occurrences("North Korean leader Kim Jong Un")[0];
         assert!(!c.supports(c.kept(&rumour, s, e)));
+    }
+
+    #[test]
+    fn sentences_end_in_other_scripts_too() {
+        let t = text("这是第一句。金正恩将派遣五千名军事建筑工人。");
+        let c = context_of(&t, "五千名");
+        assert_eq!(c.before, "金正恩将派遣");
+        let t = text("پہلا جملہ۔ دوسرا جملہ یہاں ہے۔");
+        let c = context_of(&t, "جملہ یہاں");
+        assert_eq!(c.before, "دوسرا ");
+        assert!(c.bounded_before);
     }
 
     #[test]
