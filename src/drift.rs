@@ -147,6 +147,15 @@ pub struct Outcome {
     pub reason: Option<&'static str>,
 }
 
+/// A proposal's `reason` in words, for reports and findings.
+pub fn describe_reason(reason: &str) -> String {
+    match reason {
+        "context" => "the same words, but the sentence around them changed: check the claim".into(),
+        "unicode-normalization" => "only Unicode normalization".into(),
+        other => format!("only {other}"),
+    }
+}
+
 /// Unchanged stretches between two texts, in code points.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {

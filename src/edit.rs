@@ -4,7 +4,7 @@
 //! other byte stays as the person left it. Files are written atomically and
 //! never over a version that changed since it was read.
 
-use crate::yaml::{self, Node, Value};
+use crate::yaml::{self, Key, Node, Value};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +50,54 @@ pub fn scalar(value: &str) -> String {
     }
 }
 
+/// The byte just after the last visible character of `node`'s text. The
+/// parser places a block collection where it starts (zero wide), a flow
+/// collection at its opening bracket, and a block scalar from its content
+/// to the indentation of the next line; none of those is where the value
+/// ends, so the end is found from the last descendant.
+pub fn content_end(text: &str, node: &Node) -> usize {
+    let bytes = text.as_bytes();
+    let flow = node.is_flow_collection(text);
+    let last = match &node.value {
+        Value::Map(entries) => entries.last().map(|(k, v)| entry_end(text, k, v)),
+        Value::Seq(items) => items.last().map(|n| content_end(text, n)),
+        _ => {
+            let mut end = node.pos.end.min(bytes.len());
+            while end > node.pos.start && bytes[end - 1].is_ascii_whitespace() {
+                end -= 1;
+            }
+            return end;
+        }
+    };
+    if !flow {
+        return last.unwrap_or(node.pos.start);
+    }
+    // After the last entry may come spaces, a trailing comma, comments and
+    // line breaks before the closing bracket.
+    let mut i = last.unwrap_or(node.pos.start + 1);
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+            b'#' => i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n),
+            b'}' | b']' => return i + 1,
+            _ => break,
+        }
+    }
+    last.unwrap_or(node.pos.start + 1)
+}
+
+/// The end of a `key: value` entry: the end of its value, or of its key
+/// when the value is empty (`note:` or an empty block scalar).
+pub fn entry_end(text: &str, key: &Key, value: &Node) -> usize {
+    let end = content_end(text, value);
+    let empty = !matches!(value.value, Value::Map(_) | Value::Seq(_)) && end <= value.pos.start;
+    if empty || end < key.pos.end {
+        key.pos.end
+    } else {
+        end
+    }
+}
+
 /// Inserts `fields` into the mapping `container` right after the value
 /// `after`, in the mapping's style. `key_column` is the 1-based column of
 /// the mapping's keys (for block style).
@@ -60,26 +108,54 @@ pub fn insert_fields(
     key_column: u32,
     fields: &[(&str, String)],
 ) -> Edit {
+    insert_after(
+        text,
+        container,
+        content_end(text, after),
+        key_column,
+        fields,
+    )
+}
+
+/// Inserts `fields` as the last entries of the mapping `container`, in its
+/// style, after whatever its last entry is (a block list, a flow mapping,
+/// a block scalar). Comments and blank lines after that entry stay where
+/// they are: they belong to what follows.
+pub fn append_fields(text: &str, container: &Node, fields: &[(&str, String)]) -> Option<Edit> {
+    let Value::Map(entries) = &container.value else {
+        return None;
+    };
+    let (first, _) = entries.first()?;
+    let (key, value) = entries.last()?;
+    Some(insert_after(
+        text,
+        container,
+        entry_end(text, key, value),
+        first.pos.column,
+        fields,
+    ))
+}
+
+fn insert_after(
+    text: &str,
+    container: &Node,
+    last: usize,
+    key_column: u32,
+    fields: &[(&str, String)],
+) -> Edit {
     if container.is_flow_collection(text) {
-        let at = after.pos.end;
         let mut insertion = String::new();
         for (key, value) in fields {
             insertion.push_str(&format!(", {key}: {value}"));
         }
         return Edit {
-            start: at,
-            end: at,
+            start: last,
+            end: last,
             replacement: insertion,
         };
     }
     let bytes = text.as_bytes();
-    // The value may end with the newline and indentation of the next line
-    // (block scalars do); the new fields go after the line of its last
-    // visible character.
-    let mut last = after.pos.end.max(after.pos.start + 1).min(bytes.len());
-    while last > after.pos.start && bytes[last - 1].is_ascii_whitespace() {
-        last -= 1;
-    }
+    let last = last.min(bytes.len());
     let line_end = memchr::memchr(b'\n', &bytes[last..]).map(|i| last + i);
     let newline = match line_end {
         Some(i) if i > 0 && bytes[i - 1] == b'\r' => "\r\n",
@@ -110,6 +186,65 @@ pub fn insert_fields(
     }
 }
 
+/// Removes the entry `index` of the mapping `container` entirely: key,
+/// value (block or flow) and, in block style, its lines, so that no blank
+/// line is left behind. Comments on the lines after it stay.
+pub fn remove_field(text: &str, container: &Node, index: usize) -> Option<Edit> {
+    let Value::Map(entries) = &container.value else {
+        return None;
+    };
+    let (key, value) = entries.get(index)?;
+    let end = entry_end(text, key, value);
+    let next = entries.get(index + 1).map(|(k, _)| k.pos.start);
+    if container.is_flow_collection(text) {
+        let (start, end) = match (index.checked_sub(1), next) {
+            (Some(prev), _) => {
+                let (k, v) = &entries[prev];
+                (entry_end(text, k, v), end)
+            }
+            (None, Some(next)) => (key.pos.start, next),
+            (None, None) => (key.pos.start, end),
+        };
+        return Some(Edit {
+            start,
+            end,
+            replacement: String::new(),
+        });
+    }
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..key.pos.start]).map_or(0, |i| i + 1);
+    let alone = bytes[line_start..key.pos.start].iter().all(|&b| b == b' ');
+    if !alone {
+        // The key follows a `- ` on its line: the next key moves up to it.
+        let next = next?;
+        return Some(Edit {
+            start: key.pos.start,
+            end: next,
+            replacement: String::new(),
+        });
+    }
+    match memchr::memchr(b'\n', &bytes[end..]) {
+        Some(i) => Some(Edit {
+            start: line_start,
+            end: end + i + 1,
+            replacement: String::new(),
+        }),
+        None => {
+            // The last line of a file without a final newline: the line
+            // break before it goes, so the file still ends without one.
+            let mut start = line_start.saturating_sub(1);
+            if start > 0 && bytes[start - 1] == b'\r' {
+                start -= 1;
+            }
+            Some(Edit {
+                start,
+                end: bytes.len(),
+                replacement: String::new(),
+            })
+        }
+    }
+}
+
 /// Replaces a scalar value with new text.
 pub fn replace_scalar(node: &Node, replacement: String) -> Edit {
     Edit {
@@ -117,6 +252,85 @@ pub fn replace_scalar(node: &Node, replacement: String) -> Edit {
         end: node.pos.end,
         replacement,
     }
+}
+
+/// Replaces the string scalar `node` with `value`, written in the style the
+/// person chose for it (plain, 'single' or "double" quotes) when that style
+/// can hold the new value, in double quotes otherwise. A block scalar
+/// (`|`, `>`) becomes a double-quoted one.
+pub fn replace_string(text: &str, node: &Node, value: &str, in_flow: bool) -> Edit {
+    let bytes = text.as_bytes();
+    let end = content_end(text, node);
+    let header = block_scalar_header(text, node.pos.start);
+    let replacement = match (header, bytes.get(node.pos.start)) {
+        (Some(_), _) => yaml::quoted(value),
+        (None, Some(b'\'')) if single_quote_can_hold(value) => {
+            format!("'{}'", value.replace('\'', "''"))
+        }
+        (None, Some(b'"')) => yaml::quoted(value),
+        (None, Some(b'\'')) => yaml::quoted(value),
+        (None, _) if plain_reads_back(value, in_flow) => value.to_string(),
+        (None, _) => yaml::quoted(value),
+    };
+    Edit {
+        start: header.unwrap_or(node.pos.start),
+        end: end.max(node.pos.start),
+        replacement,
+    }
+}
+
+/// Where the `|` or `>` of a block scalar whose content starts at `start`
+/// stands, if the value is one.
+fn block_scalar_header(text: &str, start: usize) -> Option<usize> {
+    let before = &text[..start.min(text.len())];
+    let line_start = before.rfind('\n')?;
+    if !before[line_start + 1..].bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let header_line = &before[..line_start];
+    let header_line = header_line.strip_suffix('\r').unwrap_or(header_line);
+    let line = &header_line[header_line.rfind('\n').map_or(0, |i| i + 1)..];
+    // The header: `|` or `>`, chomping and indentation indicators, and
+    // perhaps a comment.
+    let code = match line.find(" #") {
+        Some(i) => &line[..i],
+        None => line,
+    }
+    .trim_end();
+    let indicators = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    let sigil = indicators.chars().last()?;
+    if !matches!(sigil, '|' | '>') {
+        return None;
+    }
+    let at = indicators.len() - 1;
+    let offset = header_line.len() - line.len() + at;
+    Some(offset)
+}
+
+fn single_quote_can_hold(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| !c.is_control() && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}'))
+}
+
+/// Whether `value` written plain reads back as the same string, in block
+/// context and, when `in_flow`, inside a flow collection.
+fn plain_reads_back(value: &str, in_flow: bool) -> bool {
+    if value.is_empty()
+        || value.trim() != value
+        || value.contains(['#', '\n', '\r', '\t'])
+        || (in_flow && value.contains([',', '[', ']', '{', '}']))
+    {
+        return false;
+    }
+    let reads = |doc: String| {
+        matches!(
+            yaml::parse_str(&doc).map(|n| n.value),
+            Ok(Value::Map(ref entries)) if entries.len() == 1 && entries[0].1.as_str() == Some(value)
+        )
+    };
+    reads(format!("k: {value}\n")) && (!in_flow || reads(format!("{{k: {value}}}\n")))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +416,127 @@ mod tests {
             Value::Map(m) => m,
             _ => panic!(),
         }
+    }
+
+    fn seq_items(node: &Node) -> &Vec<Node> {
+        match &node.value {
+            Value::Seq(items) => items,
+            _ => panic!(),
+        }
+    }
+
+    /// The annotation items of `text` (a mapping with `annotations:`).
+    fn items(root: &Node) -> &Vec<Node> {
+        seq_items(
+            &entries(root)
+                .iter()
+                .find(|(k, _)| k.name == "annotations")
+                .unwrap()
+                .1,
+        )
+    }
+
+    #[test]
+    fn append_after_a_block_list_keeps_the_comment_that_follows() {
+        let text = "annotations:\n  - id: a\n    links:\n      - {rel: r, target: t}\n      - rel: s\n        target: u\n\n    # about b\n  - id: b\n";
+        let root = yaml::parse_str(text).unwrap();
+        let edit = append_fields(text, &items(&root)[0], &[("drift", "{x: 1}".into())]).unwrap();
+        assert_eq!(
+            apply(text, &[edit]),
+            "annotations:\n  - id: a\n    links:\n      - {rel: r, target: t}\n      - rel: s\n        target: u\n    drift: {x: 1}\n\n    # about b\n  - id: b\n"
+        );
+    }
+
+    #[test]
+    fn append_after_block_scalars_and_multi_line_flow() {
+        for (text, want) in [
+            (
+                "annotations:\r\n  - id: a\r\n    note: >-\r\n      two\r\n      lines\r\n\r\n",
+                "annotations:\r\n  - id: a\r\n    note: >-\r\n      two\r\n      lines\r\n    d: 1\r\n\r\n",
+            ),
+            (
+                "annotations:\n  - id: a\n    links: [\n      {rel: r, target: t}, # c\n    ]\n  # next\n",
+                "annotations:\n  - id: a\n    links: [\n      {rel: r, target: t}, # c\n    ]\n    d: 1\n  # next\n",
+            ),
+            (
+                "annotations:\n  - id: a\n    attrs:\n      k: v",
+                "annotations:\n  - id: a\n    attrs:\n      k: v\n    d: 1",
+            ),
+            (
+                "annotations:\n  - {id: a, links: [{rel: r, target: t}]} # c\n",
+                "annotations:\n  - {id: a, links: [{rel: r, target: t}], d: 1} # c\n",
+            ),
+            (
+                "annotations:\n  - id: a\n    note:\n  - id: b\n",
+                "annotations:\n  - id: a\n    note:\n    d: 1\n  - id: b\n",
+            ),
+        ] {
+            let root = yaml::parse_full(text).unwrap();
+            let edit = append_fields(text, &items(&root)[0], &[("d", "1".into())]).unwrap();
+            assert_eq!(apply(text, &[edit]), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn remove_takes_the_whole_entry_and_no_blank_line() {
+        for (text, index, want) in [
+            (
+                "annotations:\n  - id: a\n    drift: {status: edited}\n    # keep\n  - id: b\n",
+                1,
+                "annotations:\n  - id: a\n    # keep\n  - id: b\n",
+            ),
+            (
+                "annotations:\r\n  - id: a\r\n    drift:\r\n      status: edited\r\n      old_quote: |\r\n        x\r\n    note: n\r\n",
+                1,
+                "annotations:\r\n  - id: a\r\n    note: n\r\n",
+            ),
+            (
+                "annotations:\n  - id: a\n    drift: {status: edited}",
+                1,
+                "annotations:\n  - id: a",
+            ),
+            (
+                "annotations:\n  - drift: {status: edited}\n    id: a\n",
+                0,
+                "annotations:\n  - id: a\n",
+            ),
+            (
+                "annotations:\n  - {id: a, drift: {status: edited, q: \"}\"}, note: n}\n",
+                1,
+                "annotations:\n  - {id: a, note: n}\n",
+            ),
+            (
+                "annotations:\n  - {drift: {status: edited}, id: a}\n",
+                0,
+                "annotations:\n  - {id: a}\n",
+            ),
+        ] {
+            let root = yaml::parse_full(text).unwrap();
+            let edit = remove_field(text, &items(&root)[0], index).unwrap();
+            assert_eq!(apply(text, &[edit]), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn replaced_strings_keep_their_quotes() {
+        let text = "a: 'x'\nb: \"y\"\nc: z\nd: |\n  w\ne: [p]\n";
+        let root = yaml::parse_full(text).unwrap();
+        let e = entries(&root);
+        let edits = vec![
+            replace_string(text, &e[0].1, "it's", false),
+            replace_string(text, &e[1].1, "q", false),
+            replace_string(text, &e[2].1, "a: b", false),
+            replace_string(text, &e[3].1, "v", false),
+            replace_string(text, &seq_items(&e[4].1)[0], "r, s", true),
+        ];
+        assert_eq!(
+            apply(text, &edits),
+            "a: 'it''s'\nb: \"q\"\nc: \"a: b\"\nd: \"v\"\ne: [\"r, s\"]\n"
+        );
+        let plain = "c: z\n";
+        let root = yaml::parse_full(plain).unwrap();
+        let edit = replace_string(plain, &entries(&root)[0].1, "abc def", false);
+        assert_eq!(apply(plain, &[edit]), "c: abc def\n");
     }
 
     #[test]

@@ -14,7 +14,24 @@ pub const ANNOTATION_FIELDS: &[&str] = &[
     "id", "kind", "quote", "start", "end", "prefix", "suffix", "attrs", "links", "note", "drift",
 ];
 pub const LINK_FIELDS: &[&str] = &["rel", "target", "note"];
-pub const DRIFT_FIELDS: &[&str] = &["status", "from_sha256", "old_start", "old_end", "old_quote"];
+pub const DRIFT_FIELDS: &[&str] = &[
+    "status",
+    "from_sha256",
+    "old_start",
+    "old_end",
+    "old_quote",
+    "new_start",
+    "new_end",
+    "new_quote",
+    "confidence",
+    "reason",
+    "candidates",
+];
+/// The fields every `drift:` has; the others describe a proposal.
+const DRIFT_REQUIRED: &[&str] = &["status", "from_sha256", "old_start", "old_end", "old_quote"];
+/// The fields of a proposed new span: all together or none.
+const PROPOSAL_FIELDS: &[&str] = &["new_start", "new_end", "new_quote", "confidence"];
+const CANDIDATE_FIELDS: &[&str] = &["start", "end"];
 pub const VOCABULARY_FIELDS: &[&str] = &["kinds", "relations"];
 pub const KIND_FIELDS: &[&str] = &["anchored", "doc", "attrs"];
 pub const ATTR_FIELDS: &[&str] = &["type", "values", "doc"];
@@ -638,7 +655,7 @@ fn read_links(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<Link> {
 fn read_drift(r: &mut Reader, node: &Node, id: Option<&str>) -> Option<At<Drift>> {
     let entries = r.mapping(node, "`drift`", id)?;
     let fields = r.fields(entries, DRIFT_FIELDS, "`drift`", id);
-    for name in DRIFT_FIELDS {
+    for name in DRIFT_REQUIRED {
         r.require(&fields, name, node.pos, "`drift`", id);
     }
     let status_text = r.string(&fields, "status", id);
@@ -658,6 +675,8 @@ fn read_drift(r: &mut Reader, node: &Node, id: Option<&str>) -> Option<At<Drift>
     let old_start = r.offset(&fields, "old_start", id);
     let old_end = r.offset(&fields, "old_end", id);
     let old_quote = r.string(&fields, "old_quote", id);
+    let proposal = read_proposal(r, &fields, status, id);
+    let candidates = read_candidates(r, &fields, status, id);
     Some(At::new(
         Drift {
             status: status?,
@@ -665,9 +684,190 @@ fn read_drift(r: &mut Reader, node: &Node, id: Option<&str>) -> Option<At<Drift>
             old_start: old_start?.value,
             old_end: old_end?.value,
             old_quote: old_quote?.value,
+            proposal: proposal?,
+            candidates: candidates?,
         },
         node.pos,
     ))
+}
+
+/// The proposed new span of a `drift:`: `Some(None)` when there is none,
+/// `None` when what is there is broken (with findings).
+fn read_proposal(
+    r: &mut Reader,
+    fields: &Fields,
+    status: Option<DriftStatus>,
+    id: Option<&str>,
+) -> Option<Option<Proposal>> {
+    let given: Vec<&str> = PROPOSAL_FIELDS
+        .iter()
+        .copied()
+        .filter(|name| fields.contains_key(name))
+        .collect();
+    let mut broken = false;
+    let quoted = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let with_reason: Vec<&str> = given
+        .iter()
+        .copied()
+        .chain(fields.contains_key("reason").then_some("reason"))
+        .collect();
+    let missing: Vec<&str> = PROPOSAL_FIELDS
+        .iter()
+        .copied()
+        .filter(|n| !given.contains(n))
+        .collect();
+    // One finding for one mistake, at the first key of the proposal.
+    let first_key = with_reason
+        .iter()
+        .filter_map(|name| fields.get(name).map(|(key, _)| key.pos))
+        .min_by_key(|pos| pos.start);
+    match (status, first_key) {
+        (Some(status), Some(pos)) if status != DriftStatus::Edited => {
+            r.schema(
+                pos,
+                id,
+                format!(
+                    "{} describe a proposed new span, which only `status: edited` has; this drift is `{}`",
+                    quoted(&with_reason),
+                    status.as_str()
+                ),
+                "remove them, or fix the span by hand and remove the whole `drift` entry".to_string(),
+            );
+            broken = true;
+        }
+        (_, Some(pos)) if !given.is_empty() && !missing.is_empty() => {
+            r.schema(
+                pos,
+                id,
+                format!(
+                    "the proposed new span has {} but not {}",
+                    quoted(&given),
+                    quoted(&missing)
+                ),
+                "a proposal is `new_start`, `new_end`, `new_quote` and `confidence` together: give all four, or remove them".to_string(),
+            );
+            broken = true;
+        }
+        (_, Some(pos)) if given.is_empty() => {
+            r.schema(
+                pos,
+                id,
+                "`reason` explains a proposed new span, but this drift has none (no `new_start`)".to_string(),
+                "remove `reason`, or give the proposal: `new_start`, `new_end`, `new_quote` and `confidence`".to_string(),
+            );
+            broken = true;
+        }
+        _ => {}
+    }
+    let start = r.offset(fields, "new_start", id);
+    let end = r.offset(fields, "new_end", id);
+    let quote = r.string(fields, "new_quote", id);
+    let confidence = read_confidence(r, fields, id);
+    let reason = r.string(fields, "reason", id);
+    if let Some(reason) = &reason {
+        if !DRIFT_REASONS.contains(&reason.value.as_str()) {
+            r.schema(
+                reason.pos,
+                id,
+                format!(
+                    "drift reason {:?} is not one of {}",
+                    reason.value,
+                    DRIFT_REASONS.join(", ")
+                ),
+                "`reason` is written by `annot reanchor`; remove it if in doubt".to_string(),
+            );
+            broken = true;
+        }
+    }
+    if given.is_empty() {
+        return (!broken).then_some(None);
+    }
+    if broken {
+        return None;
+    }
+    Some(Some(Proposal {
+        start: start?.value,
+        end: end?.value,
+        quote: quote?.value,
+        confidence: confidence?,
+        reason: reason.map(|r| r.value),
+    }))
+}
+
+fn read_confidence(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Option<f64> {
+    let (_, node) = fields.get("confidence")?;
+    let value = match node.value {
+        Value::Int(i) => Some(i as f64),
+        Value::Float(f) => Some(f),
+        _ => None,
+    };
+    match value {
+        Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+        _ => {
+            let found = match value {
+                Some(v) => format!("{v}"),
+                None => node.type_name().to_string(),
+            };
+            r.schema(
+                node.pos,
+                id,
+                format!("`confidence` must be a number from 0 to 1, found {found}"),
+                "`confidence` is written by `annot reanchor`: write e.g. `confidence: 0.93`"
+                    .to_string(),
+            );
+            None
+        }
+    }
+}
+
+/// The `candidates` of an ambiguous drift: `None` when broken.
+fn read_candidates(
+    r: &mut Reader,
+    fields: &Fields,
+    status: Option<DriftStatus>,
+    id: Option<&str>,
+) -> Option<Vec<(u64, u64)>> {
+    let Some((key, _)) = fields.get("candidates") else {
+        return Some(Vec::new());
+    };
+    if let Some(status) = status.filter(|s| *s != DriftStatus::Ambiguous) {
+        r.schema(
+            key.pos,
+            id,
+            format!(
+                "`candidates` lists the places an `ambiguous` drift could go; this drift is `{}`",
+                status.as_str()
+            ),
+            "remove `candidates`".to_string(),
+        );
+        return None;
+    }
+    let items = r.list(fields, "candidates", id)?;
+    let mut out = Vec::with_capacity(items.len());
+    let mut broken = false;
+    for item in items {
+        let Some(entries) = r.mapping(item, "a drift candidate", id) else {
+            broken = true;
+            continue;
+        };
+        let candidate = r.fields(entries, CANDIDATE_FIELDS, "a drift candidate", id);
+        r.require(&candidate, "start", item.pos, "the drift candidate", id);
+        r.require(&candidate, "end", item.pos, "the drift candidate", id);
+        match (
+            r.offset(&candidate, "start", id),
+            r.offset(&candidate, "end", id),
+        ) {
+            (Some(start), Some(end)) => out.push((start.value, end.value)),
+            _ => broken = true,
+        }
+    }
+    (!broken).then_some(out)
 }
 
 pub fn vocabulary(path: &str, bytes: &[u8]) -> Loaded<Vocabulary> {

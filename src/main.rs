@@ -81,8 +81,19 @@ enum Command {
         /// Annotation files or folders (default: all of annotations/).
         paths: Vec<PathBuf>,
         /// Update the files (otherwise only report).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["accept", "accept_all_edited"])]
         write: bool,
+        /// Apply the proposals that `--write` recorded in `drift:` of these
+        /// annotations (start, end, quote) and remove their `drift:`.
+        #[arg(long, value_name = "ID", num_args = 1.., conflicts_with_all = ["paths", "accept_all_edited"])]
+        accept: Vec<String>,
+        /// Apply every `edited` drift's proposal whose confidence is at
+        /// least --min-confidence.
+        #[arg(long, requires = "min_confidence")]
+        accept_all_edited: bool,
+        /// The lowest confidence --accept-all-edited accepts, from 0 to 1.
+        #[arg(long, value_name = "X", requires = "accept_all_edited", value_parser = confidence)]
+        min_confidence: Option<f64>,
     },
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
@@ -122,6 +133,16 @@ enum Format {
     Human,
     Json,
     Github,
+}
+
+/// A confidence given on the command line: a number from 0 to 1.
+fn confidence(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{text:?} is not a number from 0 to 1 (e.g. 0.9; proposals record their confidence in `drift:`)"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -269,12 +290,42 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             std::mem::forget(review);
             Ok(code)
         }
-        Command::Reanchor { paths, write } => {
+        Command::Reanchor {
+            paths,
+            write,
+            accept,
+            accept_all_edited,
+            min_confidence,
+        } => {
             let root = root(cli.directory.as_deref())?;
-            let (review, rewritten, refusals) = annot::review::reanchor(&root, &paths, write)?;
-            let mut out = human::render(&refusals, &Default::default(), color_wanted());
-            out.push_str(&review_report::human(&review));
-            for file in &rewritten {
+            if !accept.is_empty() || accept_all_edited {
+                let which = match min_confidence {
+                    Some(min_confidence) if accept_all_edited => {
+                        annot::review::Accept::AllEdited { min_confidence }
+                    }
+                    _ => annot::review::Accept::Ids(accept),
+                };
+                let accepted = annot::review::accept(&root, &paths, &which)?;
+                let mut out =
+                    human::render(&accepted.refusals, &Default::default(), color_wanted());
+                out.push_str(&review_report::accept_summary(&accepted));
+                print(&out);
+                for failure in &accepted.failures {
+                    eprintln!("error: {failure}");
+                }
+                return Ok(if !accepted.failures.is_empty() {
+                    ExitCode::from(2)
+                } else if !accepted.refusals.is_empty() {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                });
+            }
+            let done = annot::review::reanchor(&root, &paths, write)?;
+            let review = &done.review;
+            let mut out = human::render(&done.refusals, &Default::default(), color_wanted());
+            out.push_str(&review_report::human(review));
+            for file in &done.rewritten {
                 out.push_str(&format!(
                     "wrote {}: {} span(s) carried over, {} marked with `drift:` for review\n",
                     file.path, file.applied, file.flagged
@@ -287,8 +338,13 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 out.push_str("every annotation is pinned to the current text of its source: nothing to reanchor\n");
             }
             print(&out);
-            let unresolved = review.needs_review() || !refusals.is_empty();
-            Ok(if unresolved {
+            for failure in &done.failures {
+                eprintln!("error: {failure}");
+            }
+            let unresolved = review.needs_review() || !done.refusals.is_empty();
+            Ok(if !done.failures.is_empty() {
+                ExitCode::from(2)
+            } else if unresolved {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

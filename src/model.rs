@@ -110,7 +110,32 @@ pub struct Drift {
     pub old_start: u64,
     pub old_end: u64,
     pub old_quote: String,
+    /// The new span drift judgement proposes (`edited` only), which
+    /// `annot reanchor --accept` applies.
+    pub proposal: Option<Proposal>,
+    /// The places that fit equally well (`ambiguous` only), as (start, end).
+    pub candidates: Vec<(u64, u64)>,
 }
+
+/// A proposed new span for a drifted annotation: `new_start`, `new_end`,
+/// `new_quote` and `confidence` of `drift:`, and the `reason` when the
+/// change is of one known kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub start: u64,
+    pub end: u64,
+    pub quote: String,
+    pub confidence: f64,
+    pub reason: Option<String>,
+}
+
+/// The kinds of change a proposal's `reason` may name.
+pub const DRIFT_REASONS: &[&str] = &[
+    "whitespace",
+    "punctuation",
+    "unicode-normalization",
+    "context",
+];
 
 /// Whether a kind quotes a span of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

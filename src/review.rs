@@ -6,10 +6,10 @@ use crate::drift::{self, OldSpan, Outcome, Status};
 use crate::edit::{self, Edit};
 use crate::finding::Finding;
 use crate::load;
-use crate::model::{Annotation, AnnotationFile};
+use crate::model::{Annotation, AnnotationFile, DriftStatus};
 use crate::source::SourceText;
 use crate::workspace::{Tree, Workspace, WorkspaceError};
-use crate::yaml::{self, Key, Node, Value};
+use crate::yaml::{self, Key, Node, Pos, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -523,14 +523,27 @@ pub struct Rewritten {
     pub written: bool,
 }
 
+/// What `annot reanchor` found and did.
+#[derive(Debug, Default)]
+pub struct Reanchored {
+    pub review: Review,
+    pub rewritten: Vec<Rewritten>,
+    /// Files left unchanged because annot cannot edit them safely, each
+    /// naming the annotation, its line and the reason.
+    pub refusals: Vec<Finding>,
+    /// Files that could not be written (changed on disk since they were
+    /// read, or an I/O error); every other file was written.
+    pub failures: Vec<String>,
+}
+
 /// `annot reanchor [PATH...] [--write]`: the drift of the working tree's
 /// annotations; with `write`, safe spans are updated in place and the
-/// others get `drift:`.
+/// others get `drift:` with the proposal, if there is one.
 pub fn reanchor(
     root: &Path,
     paths: &[std::path::PathBuf],
     write: bool,
-) -> Result<(Review, Vec<Rewritten>, Vec<Finding>), WorkspaceError> {
+) -> Result<Reanchored, WorkspaceError> {
     let tree = Tree::WorkTree;
     let ws = Workspace::load(root, &tree)?;
     let only = if paths.is_empty() {
@@ -542,8 +555,7 @@ pub fn reanchor(
     let others: Vec<&Tree> = index.iter().collect();
     let found = drift_of(root, &ws, &tree, &others, only.as_deref())?;
     let (drift, problems, drift_notices) = (found.entries, found.problems, found.notices);
-    let mut rewritten = Vec::new();
-    let mut refusals = Vec::new();
+    let mut done = Reanchored::default();
     if write {
         let mut by_file: BTreeMap<&str, Vec<&DriftEntry>> = BTreeMap::new();
         for entry in &drift {
@@ -556,42 +568,28 @@ pub fn reanchor(
             let Some(Ok(new)) = file.source.as_ref().and_then(|s| ws.sources.get(&s.value)) else {
                 continue;
             };
-            match rewrite_file(file, new, &entries) {
-                Ok(new_text) => {
-                    let full = root.join(path);
-                    edit::write_atomic(&full, file.text.as_bytes(), new_text.as_bytes()).map_err(
-                        |err| WorkspaceError::Io {
-                            path: path.to_string(),
-                            source: std::io::Error::other(err.to_string()),
-                        },
-                    )?;
-                    rewritten.push(Rewritten {
-                        path: path.to_string(),
-                        applied: entries
-                            .iter()
-                            .filter(|e| e.outcome.status.is_safe())
-                            .count(),
-                        flagged: entries
-                            .iter()
-                            .filter(|e| !e.outcome.status.is_safe())
-                            .count(),
-                        written: true,
-                    });
-                }
-                Err(why) => refusals.push(
-                    Finding::new(
-                        crate::finding::Code::YamlUnsupported,
-                        crate::workspace::file_place(path),
-                        format!("{path} was not changed: {why}"),
-                    )
-                    .with_help(
-                        "carry the spans over by hand; `annot diff` shows where each one went",
-                    ),
-                ),
+            let written = rewrite_file(file, new, &entries)
+                .map_err(|refusal| refusal.finding(path, "run `annot reanchor --write` again once it is fixed; until then `annot diff` shows where each span went"))
+                .and_then(|new_text| write_file(root, file, &new_text));
+            match written {
+                Ok(()) => done.rewritten.push(Rewritten {
+                    path: path.to_string(),
+                    applied: entries
+                        .iter()
+                        .filter(|e| e.outcome.status.is_safe())
+                        .count(),
+                    flagged: entries
+                        .iter()
+                        .filter(|e| !e.outcome.status.is_safe())
+                        .count(),
+                    written: true,
+                }),
+                Err(Failure::Refused(finding)) => done.refusals.push(*finding),
+                Err(Failure::NotWritten(message)) => done.failures.push(message),
             }
         }
     }
-    let review = Review {
+    done.review = Review {
         command: "reanchor",
         base: "pinned".to_string(),
         head: "worktree".to_string(),
@@ -605,7 +603,65 @@ pub fn reanchor(
         problems,
         notices: ws.notices.iter().cloned().chain(drift_notices).collect(),
     };
-    Ok((review, rewritten, refusals))
+    Ok(done)
+}
+
+/// Why one file was left as it was.
+enum Failure {
+    /// annot will not edit it (a finding for the report).
+    Refused(Box<Finding>),
+    /// The write itself failed.
+    NotWritten(String),
+}
+
+impl From<Finding> for Failure {
+    fn from(finding: Finding) -> Failure {
+        Failure::Refused(Box::new(finding))
+    }
+}
+
+fn write_file(root: &Path, file: &AnnotationFile, new_text: &str) -> Result<(), Failure> {
+    edit::write_atomic(
+        &root.join(&file.path),
+        file.text.as_bytes(),
+        new_text.as_bytes(),
+    )
+    .map_err(|err| Failure::NotWritten(err.to_string()))
+}
+
+/// Why annot will not edit a file: which annotation, where, and why.
+#[derive(Debug)]
+struct Refusal {
+    id: Option<String>,
+    pos: Pos,
+    reason: String,
+}
+
+impl Refusal {
+    fn new(id: Option<&str>, pos: Pos, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            id: id.map(str::to_string),
+            pos,
+            reason: reason.into(),
+        }
+    }
+
+    fn finding(self, path: &str, help: &str) -> Failure {
+        let what = match &self.id {
+            Some(id) => format!("annotation `{id}` (line {})", self.pos.line),
+            None => format!("line {}", self.pos.line),
+        };
+        let mut finding = Finding::new(
+            crate::finding::Code::YamlUnsupported,
+            load::place(path, self.pos),
+            format!("this file was not changed: {what}: {}", self.reason),
+        )
+        .with_help(help);
+        if let Some(id) = &self.id {
+            finding = finding.with_id(id);
+        }
+        finding.into()
+    }
 }
 
 fn entries_of(node: &Node) -> &[(Key, Node)] {
@@ -622,116 +678,581 @@ fn field<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
         .map(|(k, v)| (k, v))
 }
 
+fn items_of(root: &Node) -> &[Node] {
+    match field(root, "annotations").map(|(_, n)| &n.value) {
+        Some(Value::Seq(items)) => items.as_slice(),
+        _ => &[],
+    }
+}
+
+/// The annotation nodes of a file by id, refusing a file where an id the
+/// edit is about appears twice (the edit could not tell them apart).
+fn nodes_by_id<'n>(
+    items: &'n [Node],
+    wanted: &BTreeSet<&str>,
+) -> Result<BTreeMap<&'n str, &'n Node>, Refusal> {
+    let mut by_id: BTreeMap<&str, &Node> = BTreeMap::new();
+    for node in items {
+        let Some((_, id_node)) = field(node, "id") else {
+            continue;
+        };
+        let Some(id) = id_node.as_str() else { continue };
+        if !wanted.contains(id) {
+            continue;
+        }
+        if let Some(first) = by_id.insert(id, node) {
+            let first_line = field(first, "id").map_or(0, |(_, n)| n.pos.line);
+            return Err(Refusal::new(
+                Some(id),
+                id_node.pos,
+                format!("the id is also defined on line {first_line} of this file, so an edit could not tell the two apart; give each its own id (`annot validate` reports the duplicate-id)"),
+            ));
+        }
+    }
+    Ok(by_id)
+}
+
+/// Edits that carry stored context (`prefix`/`suffix`) along with a span
+/// that moved to `start..end` of `new`, where it no longer matches.
+fn follow_context(
+    text: &str,
+    node: &Node,
+    new: &SourceText,
+    start: usize,
+    end: usize,
+    edits: &mut Vec<Edit>,
+) {
+    let in_flow = node.is_flow_collection(text);
+    if let Some((_, n)) = field(node, "prefix") {
+        let old = n.as_str().unwrap_or("");
+        let len = old.chars().count();
+        let now = new.slice(start.saturating_sub(len), start).unwrap_or("");
+        if now != old && !now.is_empty() {
+            edits.push(edit::replace_string(text, n, now, in_flow));
+        }
+    }
+    if let Some((_, n)) = field(node, "suffix") {
+        let old = n.as_str().unwrap_or("");
+        let len = old.chars().count();
+        let now = new
+            .slice(end, (end + len).min(new.char_len()))
+            .unwrap_or("");
+        if now != old && !now.is_empty() {
+            edits.push(edit::replace_string(text, n, now, in_flow));
+        }
+    }
+}
+
+/// Edits setting `start` and `end` of an annotation node.
+fn set_span(node: &Node, start: usize, end: usize, edits: &mut Vec<Edit>) -> Result<(), Refusal> {
+    for (name, value) in [("start", start), ("end", end)] {
+        let Some((_, n)) = field(node, name) else {
+            return Err(Refusal::new(
+                field(node, "id").and_then(|(_, n)| n.as_str()),
+                node.pos,
+                format!("it has no `{name}` to update"),
+            ));
+        };
+        if n.value != Value::Int(value as i64) {
+            edits.push(edit::replace_scalar(n, value.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// A confidence as written in `drift:`: two decimals, rounded down, so a
+/// proposal is never recorded as surer than it is.
+fn confidence_text(confidence: f64) -> String {
+    let c = (confidence.clamp(0.0, 1.0) * 100.0).floor() / 100.0;
+    format!("{c:.2}")
+}
+
+/// The `drift:` value `reanchor --write` records for an annotation it
+/// could not carry: the old span, and the proposal or the candidates.
+pub fn drift_value(entry: &DriftEntry) -> String {
+    let outcome = &entry.outcome;
+    let mut out = format!(
+        "{{status: {}, from_sha256: {}, old_start: {}, old_end: {}, old_quote: {}",
+        outcome.status.as_str(),
+        entry.old_sha256,
+        entry.old_start,
+        entry.old_end,
+        yaml::quoted(&entry.old_quote)
+    );
+    match (outcome.status, &outcome.new) {
+        (Status::Edited, Some(new)) => {
+            out.push_str(&format!(
+                ", new_start: {}, new_end: {}, new_quote: {}, confidence: {}",
+                new.start,
+                new.end,
+                yaml::quoted(&new.quote),
+                confidence_text(outcome.confidence)
+            ));
+            if let Some(reason) = outcome.reason {
+                out.push_str(&format!(", reason: {reason}"));
+            }
+        }
+        (Status::Ambiguous, _) if !outcome.candidates.is_empty() => {
+            let places: Vec<String> = outcome
+                .candidates
+                .iter()
+                .map(|c| format!("{{start: {}, end: {}}}", c.start, c.end))
+                .collect();
+            out.push_str(&format!(", candidates: [{}]", places.join(", ")));
+        }
+        _ => {}
+    }
+    out.push('}');
+    out
+}
+
+/// Structural findings of a text, to tell problems an edit made from ones
+/// the file already had.
+fn structural(path: &str, text: &str) -> Vec<(crate::finding::Code, String)> {
+    let mut out: Vec<_> = load::annotation_file(path, text.as_bytes())
+        .findings
+        .into_iter()
+        .filter(|f| f.code.is_structural())
+        .map(|f| (f.code, f.message))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Reads an edited file back before it is written: it must load, keep
+/// every annotation in order, add no structural problem, and each edited
+/// annotation must read as `check` expects.
+fn verify(
+    file: &AnnotationFile,
+    items: &[Node],
+    new_text: &str,
+    check: impl Fn(&Annotation) -> Option<&'static str>,
+) -> Result<AnnotationFile, Refusal> {
+    let line_of = |id: &str| {
+        items
+            .iter()
+            .filter_map(|n| field(n, "id"))
+            .find(|(_, v)| v.as_str() == Some(id))
+            .map_or(Pos::default(), |(_, v)| v.pos)
+    };
+    let before = structural(&file.path, &file.text);
+    let reread = load::annotation_file(&file.path, new_text.as_bytes());
+    let mut remaining = before.clone();
+    for finding in reread.findings.iter().filter(|f| f.code.is_structural()) {
+        let key = (finding.code, finding.message.clone());
+        match remaining.iter().position(|k| *k == key) {
+            Some(i) => {
+                remaining.remove(i);
+            }
+            None => {
+                let pos = finding.id.as_deref().map_or(Pos::default(), &line_of);
+                return Err(Refusal::new(
+                    finding.id.as_deref(),
+                    pos,
+                    format!(
+                        "the edited file would not read back cleanly ({}: {}), so its layout is one annot cannot edit safely",
+                        finding.code.as_str(),
+                        finding.message
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(after) = reread.value else {
+        return Err(Refusal::new(
+            None,
+            Pos::default(),
+            "the edited file would not read back as an annotation file, so its layout is one annot cannot edit safely",
+        ));
+    };
+    let ids = |f: &AnnotationFile| -> Vec<String> {
+        f.annotations.iter().map(|a| a.id.value.clone()).collect()
+    };
+    if ids(&after) != ids(file) {
+        return Err(Refusal::new(
+            None,
+            Pos::default(),
+            "the edited file would not keep every annotation in its place, so its layout is one annot cannot edit safely",
+        ));
+    }
+    for annotation in &after.annotations {
+        if let Some(why) = check(annotation) {
+            let id = annotation.id.value.as_str();
+            return Err(Refusal::new(
+                Some(id),
+                line_of(id),
+                format!("after the edit {why}, so its layout is one annot cannot edit safely"),
+            ));
+        }
+    }
+    Ok(after)
+}
+
 /// The edits `reanchor --write` makes to one file: the pin, the offsets of
 /// safe spans (and their context where it changed), `drift:` on the rest.
 fn rewrite_file(
     file: &AnnotationFile,
     new: &Arc<SourceText>,
     entries: &[&DriftEntry],
-) -> Result<String, String> {
+) -> Result<String, Refusal> {
     let text = &*file.text;
-    let root = yaml::parse_str(text).map_err(|e| e.message)?;
+    let root = yaml::parse_str(text)
+        .map_err(|e| Refusal::new(None, e.pos, format!("it is not valid YAML ({})", e.message)))?;
     let mut edits: Vec<Edit> = Vec::new();
     if let Some((_, pin)) = field(&root, "sha256") {
-        edits.push(edit::replace_scalar(pin, edit::scalar(new.sha256())));
+        edits.push(edit::replace_string(text, pin, new.sha256(), false));
     }
     let by_id: BTreeMap<&str, &DriftEntry> = entries.iter().map(|e| (e.id.as_str(), *e)).collect();
-    let items = match field(&root, "annotations").map(|(_, n)| &n.value) {
-        Some(Value::Seq(items)) => items.as_slice(),
-        _ => &[],
-    };
-    for node in items {
-        let Some(id) = field(node, "id").and_then(|(_, n)| n.as_str()) else {
-            continue;
-        };
-        let Some(entry) = by_id.get(id) else { continue };
+    let items = items_of(&root);
+    let nodes = nodes_by_id(items, &by_id.keys().copied().collect())?;
+    for (id, node) in &nodes {
+        let entry = by_id[id];
         let outcome = &entry.outcome;
         match (&outcome.new, outcome.status.is_safe()) {
             (Some(place), true) => {
-                for (name, value) in [("start", place.start), ("end", place.end)] {
-                    if let Some((_, n)) = field(node, name) {
-                        if n.value != Value::Int(value as i64) {
-                            edits.push(edit::replace_scalar(n, value.to_string()));
-                        }
-                    }
-                }
-                // Stored context that no longer matches follows the span.
-                if let Some((_, n)) = field(node, "prefix") {
-                    let old = n.as_str().unwrap_or("");
-                    let len = old.chars().count();
-                    let now = new
-                        .slice(place.start.saturating_sub(len), place.start)
-                        .unwrap_or("");
-                    if now != old && !now.is_empty() {
-                        edits.push(edit::replace_scalar(n, yaml::quoted(now)));
-                    }
-                }
-                if let Some((_, n)) = field(node, "suffix") {
-                    let old = n.as_str().unwrap_or("");
-                    let len = old.chars().count();
-                    let now = new
-                        .slice(place.end, (place.end + len).min(new.char_len()))
-                        .unwrap_or("");
-                    if now != old && !now.is_empty() {
-                        edits.push(edit::replace_scalar(n, yaml::quoted(now)));
-                    }
-                }
+                set_span(node, place.start, place.end, &mut edits)?;
+                follow_context(text, node, new, place.start, place.end, &mut edits);
             }
             _ => {
-                let drift = format!(
-                    "{{status: {}, from_sha256: {}, old_start: {}, old_end: {}, old_quote: {}}}",
-                    outcome.status.as_str(),
-                    entry.old_sha256,
-                    entry.old_start,
-                    entry.old_end,
-                    yaml::quoted(&entry.old_quote)
-                );
-                let last = entries_of(node)
-                    .last()
-                    .map(|(_, v)| v)
-                    .ok_or("an annotation is empty")?;
-                let column = entries_of(node)
-                    .first()
-                    .map(|(k, _)| k.pos.column)
-                    .unwrap_or(1);
-                edits.push(edit::insert_fields(
-                    text,
-                    node,
-                    last,
-                    column,
-                    &[("drift", drift)],
-                ));
+                let edit = edit::append_fields(text, node, &[("drift", drift_value(entry))])
+                    .ok_or_else(|| {
+                        Refusal::new(Some(id), node.pos, "the annotation is not a mapping")
+                    })?;
+                edits.push(edit);
             }
         }
     }
     let new_text = edit::apply(text, &edits);
-    // Read the result back before writing: it must load cleanly, keep every
-    // annotation, and say what was planned.
-    let reread = load::annotation_file(&file.path, new_text.as_bytes());
-    if reread.findings.iter().any(|f| f.code.is_structural()) {
-        return Err("its layout is one annot cannot edit safely".to_string());
-    }
-    let Some(after) = reread.value else {
-        return Err("its layout is one annot cannot edit safely".to_string());
-    };
-    if after.annotations.len() != file.annotations.len()
-        || after.sha256.as_ref().map(|s| s.value.as_str()) != Some(new.sha256())
-    {
-        return Err("its layout is one annot cannot edit safely".to_string());
-    }
-    for annotation in &after.annotations {
-        let Some(entry) = by_id.get(annotation.id.value.as_str()) else {
-            continue;
-        };
-        let ok = match (&entry.outcome.new, entry.outcome.status.is_safe()) {
-            (Some(place), true) => {
-                annotation.span() == Some((place.start as u64, place.end as u64))
-            }
-            _ => annotation.drift.is_some(),
-        };
-        if !ok {
-            return Err("its layout is one annot cannot edit safely".to_string());
+    let after = verify(file, items, &new_text, |annotation| {
+        let entry = by_id.get(annotation.id.value.as_str())?;
+        match (&entry.outcome.new, entry.outcome.status.is_safe()) {
+            (Some(place), true) => (annotation.span()
+                != Some((place.start as u64, place.end as u64)))
+            .then_some("its span does not read back as the new one"),
+            _ => match &annotation.drift {
+                Some(d) if d.value.status.as_str() == entry.outcome.status.as_str() => None,
+                _ => Some("its `drift:` does not read back"),
+            },
         }
+    })?;
+    if after.sha256.as_ref().map(|s| s.value.as_str()) != Some(new.sha256()) {
+        let pos = field(&root, "sha256").map_or(Pos::default(), |(_, n)| n.pos);
+        return Err(Refusal::new(
+            None,
+            pos,
+            "after the edit `sha256` does not read back as the new pin, so its layout is one annot cannot edit safely",
+        ));
     }
     Ok(new_text)
+}
+
+/// Which recorded proposals `annot reanchor --accept` applies.
+#[derive(Debug, Clone)]
+pub enum Accept {
+    /// These annotations' proposals; each must have one.
+    Ids(Vec<String>),
+    /// Every `edited` drift whose proposal has at least this confidence.
+    AllEdited { min_confidence: f64 },
+}
+
+/// What `annot reanchor --accept` did.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    /// Per file written: the ids whose proposals were applied.
+    pub files: Vec<(String, Vec<String>)>,
+    /// Proposals not applied, each with the id, its line and why.
+    pub refusals: Vec<Finding>,
+    /// Files that could not be written; every other file was.
+    pub failures: Vec<String>,
+}
+
+/// `annot reanchor --accept ID...` / `--accept-all-edited`: applies the
+/// proposals recorded in `drift:` (start, end, quote, and stored context
+/// that follows the span) and removes `drift:`. An id that names no
+/// annotation, one without `drift:`, or a drift without a proposal is an
+/// error before anything is written.
+pub fn accept(
+    root: &Path,
+    paths: &[std::path::PathBuf],
+    which: &Accept,
+) -> Result<Accepted, WorkspaceError> {
+    let ws = Workspace::load(root, &Tree::WorkTree)?;
+    let only = if paths.is_empty() {
+        None
+    } else {
+        Some(crate::commands::resolve_paths(root, paths)?)
+    };
+    let files: Vec<&AnnotationFile> = ws
+        .files
+        .iter()
+        .filter(|f| only.as_ref().is_none_or(|o| o.contains(&f.path)))
+        .collect();
+    let mut chosen: BTreeMap<&str, Vec<&Annotation>> = BTreeMap::new();
+    match which {
+        Accept::Ids(ids) => {
+            let index: BTreeMap<&str, (&AnnotationFile, &Annotation)> = files
+                .iter()
+                .flat_map(|f| {
+                    f.annotations
+                        .iter()
+                        .map(move |a| (a.id.value.as_str(), (*f, a)))
+                })
+                .collect();
+            for id in ids {
+                let Some((file, annotation)) = index.get(id.as_str()) else {
+                    let known: Vec<&str> = index.keys().copied().collect();
+                    return Err(WorkspaceError::UnknownId {
+                        id: id.clone(),
+                        hint: load::did_you_mean(id, &known)
+                            .map(|best| format!("did you mean `{best}`?"))
+                            .unwrap_or_else(|| "`annot validate` lists every annotation that carries `drift:` (drift-unresolved) with its id".to_string()),
+                    });
+                };
+                nothing_to_accept(file, annotation)?;
+                let list = chosen.entry(file.path.as_str()).or_default();
+                if !list.iter().any(|a| a.id.value == *id) {
+                    list.push(annotation);
+                }
+            }
+        }
+        Accept::AllEdited { min_confidence } => {
+            for file in &files {
+                for annotation in &file.annotations {
+                    let Some(drift) = &annotation.drift else {
+                        continue;
+                    };
+                    let Some(proposal) = &drift.value.proposal else {
+                        continue;
+                    };
+                    if drift.value.status == DriftStatus::Edited
+                        && proposal.confidence >= *min_confidence
+                    {
+                        chosen
+                            .entry(file.path.as_str())
+                            .or_default()
+                            .push(annotation);
+                    }
+                }
+            }
+        }
+    }
+    let mut done = Accepted::default();
+    for (path, annotations) in chosen {
+        let Some(file) = ws.files.iter().find(|f| f.path == path) else {
+            continue;
+        };
+        let source = file
+            .source
+            .as_ref()
+            .and_then(|s| ws.sources.get(&s.value))
+            .and_then(|s| s.as_ref().ok());
+        let (edited, refusals) = accept_in_file(file, source.map(|s| &**s), &annotations);
+        done.refusals.extend(refusals);
+        let Some((new_text, ids)) = edited else {
+            continue;
+        };
+        match write_file(root, file, &new_text) {
+            Ok(()) => done.files.push((path.to_string(), ids)),
+            Err(Failure::Refused(finding)) => done.refusals.push(*finding),
+            Err(Failure::NotWritten(message)) => done.failures.push(message),
+        }
+    }
+    Ok(done)
+}
+
+/// An id given to `--accept` must carry a drift with a proposal.
+fn nothing_to_accept(file: &AnnotationFile, annotation: &Annotation) -> Result<(), WorkspaceError> {
+    let id = annotation.id.value.clone();
+    let place = format!("{}:{}", file.path, annotation.id.pos.line);
+    let Some(drift) = &annotation.drift else {
+        return Err(WorkspaceError::NothingToAccept {
+            id,
+            why: format!("it carries no `drift:` ({place})"),
+            hint: "`annot validate` lists the annotations that carry `drift:` (drift-unresolved)"
+                .to_string(),
+        });
+    };
+    if drift.value.proposal.is_some() {
+        return Ok(());
+    }
+    let hint = match drift.value.status {
+        DriftStatus::Ambiguous if !drift.value.candidates.is_empty() => {
+            let places: Vec<String> = drift
+                .value
+                .candidates
+                .iter()
+                .map(|(s, e)| format!("{s}..{e}"))
+                .collect();
+            format!(
+                "pick one of the candidates ({}), set `quote`, `start` and `end` by hand and delete the whole `drift:` entry",
+                places.join(", ")
+            )
+        }
+        _ => "set `quote`, `start` and `end` by hand (or remove the annotation) and delete the whole `drift:` entry".to_string(),
+    };
+    Err(WorkspaceError::NothingToAccept {
+        id,
+        why: format!(
+            "its drift is `{}` and records no proposed new span ({place})",
+            drift.value.status.as_str()
+        ),
+        hint,
+    })
+}
+
+/// The accepting edits of one file, and the annotations refused. The file
+/// must be pinned to its source's current text (as `reanchor --write`
+/// leaves it) and each proposal must still quote that text.
+fn accept_in_file(
+    file: &AnnotationFile,
+    source: Option<&SourceText>,
+    annotations: &[&Annotation],
+) -> (Option<(String, Vec<String>)>, Vec<Finding>) {
+    let mut refusals = Vec::new();
+    let refuse = |annotation: &Annotation, pos: Pos, message: String, help: &str| {
+        Finding::new(
+            crate::finding::Code::DriftUnresolved,
+            load::place(&file.path, pos),
+            format!("`{}` was not accepted: {message}", annotation.id.value),
+        )
+        .with_id(&annotation.id.value)
+        .with_help(help)
+    };
+    let pin = file.sha256.as_ref().map(|s| s.value.as_str());
+    let Some(source) = source.filter(|s| Some(s.sha256()) == pin) else {
+        for annotation in annotations {
+            let pos = file.sha256.as_ref().map_or(annotation.id.pos, |s| s.pos);
+            refusals.push(refuse(
+                annotation,
+                pos,
+                "the file is not pinned to the current text of its source, so the proposal cannot be checked against it".to_string(),
+                "run `annot reanchor --write` first: it moves the pin and records fresh proposals",
+            ));
+        }
+        return (None, refusals);
+    };
+    let text = &*file.text;
+    let Ok(root) = yaml::parse_str(text) else {
+        return (None, refusals);
+    };
+    let items = items_of(&root);
+    let wanted: BTreeSet<&str> = annotations.iter().map(|a| a.id.value.as_str()).collect();
+    let nodes = match nodes_by_id(items, &wanted) {
+        Ok(nodes) => nodes,
+        Err(refusal) => {
+            if let Failure::Refused(finding) =
+                refusal.finding(&file.path, "fix the duplicate id, then accept again")
+            {
+                refusals.push(*finding);
+            }
+            return (None, refusals);
+        }
+    };
+    let mut edits = Vec::new();
+    let mut accepted: BTreeMap<&str, (u64, u64, &str)> = BTreeMap::new();
+    for annotation in annotations {
+        let id = annotation.id.value.as_str();
+        let (Some(drift), Some(node)) = (&annotation.drift, nodes.get(id)) else {
+            continue;
+        };
+        let Some(p) = &drift.value.proposal else {
+            continue;
+        };
+        let found = source.slice(p.start as usize, p.end as usize);
+        if found != Some(p.quote.as_str()) {
+            let now = match found {
+                Some(t) => format!("the text there is now {t:?}"),
+                None => format!("the source has only {} code points", source.char_len()),
+            };
+            refusals.push(refuse(
+                annotation,
+                drift.pos,
+                format!(
+                    "its proposal {}..{} {:?} no longer matches the source ({now})",
+                    p.start, p.end, p.quote
+                ),
+                "set `quote`, `start` and `end` by hand and delete the whole `drift:` entry",
+            ));
+            continue;
+        }
+        let mut mine = Vec::new();
+        let planned = (|| -> Result<(), Refusal> {
+            set_span(node, p.start as usize, p.end as usize, &mut mine)?;
+            let in_flow = node.is_flow_collection(text);
+            match field(node, "quote") {
+                Some((_, q)) if q.as_str() != Some(p.quote.as_str()) => {
+                    mine.push(edit::replace_string(text, q, &p.quote, in_flow));
+                }
+                Some(_) => {}
+                None => {
+                    return Err(Refusal::new(
+                        Some(id),
+                        node.pos,
+                        "it has no `quote` to update",
+                    ))
+                }
+            }
+            follow_context(
+                text,
+                node,
+                source,
+                p.start as usize,
+                p.end as usize,
+                &mut mine,
+            );
+            let index = entries_of(node)
+                .iter()
+                .position(|(k, _)| k.name == "drift")
+                .ok_or_else(|| Refusal::new(Some(id), node.pos, "its `drift:` was not found"))?;
+            mine.push(edit::remove_field(text, node, index).ok_or_else(|| {
+                Refusal::new(Some(id), node.pos, "its `drift:` cannot be removed")
+            })?);
+            Ok(())
+        })();
+        match planned {
+            Ok(()) => {
+                edits.extend(mine);
+                accepted.insert(id, (p.start, p.end, p.quote.as_str()));
+            }
+            Err(refusal) => {
+                if let Failure::Refused(finding) = refusal.finding(
+                    &file.path,
+                    "set `quote`, `start` and `end` by hand and delete the whole `drift:` entry",
+                ) {
+                    refusals.push(*finding);
+                }
+            }
+        }
+    }
+    if accepted.is_empty() {
+        return (None, refusals);
+    }
+    let new_text = edit::apply(text, &edits);
+    let verified = verify(file, items, &new_text, |annotation| {
+        let &(start, end, quote) = accepted.get(annotation.id.value.as_str())?;
+        if annotation.span() != Some((start, end)) {
+            Some("its span does not read back as the proposal")
+        } else if annotation.quote.as_ref().map(|q| q.value.as_str()) != Some(quote) {
+            Some("its quote does not read back as the proposal")
+        } else if annotation.drift.is_some() {
+            Some("its `drift:` is still there")
+        } else {
+            None
+        }
+    });
+    match verified {
+        Ok(_) => (
+            Some((new_text, accepted.keys().map(|s| s.to_string()).collect())),
+            refusals,
+        ),
+        Err(refusal) => {
+            if let Failure::Refused(finding) = refusal.finding(
+                &file.path,
+                "set `quote`, `start` and `end` by hand and delete the whole `drift:` entry",
+            ) {
+                refusals.push(*finding);
+            }
+            (None, refusals)
+        }
+    }
 }

@@ -55,6 +55,13 @@ pub enum WorkspaceError {
     #[error("no annotation has the id `{id}`")]
     #[diagnostic(code(annot::unknown_id), help("{hint}"))]
     UnknownId { id: String, hint: String },
+    #[error("there is nothing to accept for `{id}`: {why}")]
+    #[diagnostic(code(annot::nothing_to_accept), help("{hint}"))]
+    NothingToAccept {
+        id: String,
+        why: String,
+        hint: String,
+    },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {

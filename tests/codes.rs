@@ -617,6 +617,119 @@ fn drift_unresolved() {
     assert_findings(&ws.validate(), 1, &[("drift-unresolved", A, 9, 12)]);
 }
 
+/// An annotation on the default seed whose `drift:` ends with `extra`.
+fn drifted(status: &str, extra: &str) -> Ws {
+    let ws = Ws::new();
+    let old = sha256(b"old");
+    ws.annotations(
+        A,
+        &format!("  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    drift: {{status: {status}, from_sha256: {old}, old_start: 1, old_end: 8, old_quote: cat sits{extra}}}\n"),
+    );
+    ws
+}
+
+fn first_help(run: &Run) -> (String, String) {
+    let f = &run.json()["findings"][0];
+    (
+        f["message"].as_str().unwrap().to_string(),
+        f["help"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn drift_unresolved_shows_the_proposal_and_how_to_accept_it() {
+    let ws = drifted(
+        "edited",
+        ", new_start: 4, new_end: 11, new_quote: cat sat, confidence: 1, reason: punctuation",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("drift-unresolved", A, 9, 12)]);
+    let (message, help) = first_help(&run);
+    assert!(
+        message.ends_with("proposed: 4..11 \"cat sat\" (confidence 1.00, only punctuation)"),
+        "{message}"
+    );
+    assert!(help.contains("annot reanchor --accept a1"), "{help}");
+}
+
+#[test]
+fn drift_unresolved_says_when_the_proposal_no_longer_matches() {
+    let ws = drifted(
+        "edited",
+        ", new_start: 4, new_end: 12, new_quote: cat sat, confidence: 0.8",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("drift-unresolved", A, 9, 12)]);
+    let (_, help) = first_help(&run);
+    assert!(
+        help.starts_with(
+            "the proposal no longer matches the source: its text at 4..12 is now \"cat sat \""
+        ),
+        "{help}"
+    );
+}
+
+#[test]
+fn drift_unresolved_without_a_proposal_says_what_to_do() {
+    let run = drifted("deleted", "").validate();
+    assert_findings(&run, 1, &[("drift-unresolved", A, 9, 12)]);
+    assert!(first_help(&run).1.starts_with("there is no proposal"));
+    let run = drifted(
+        "ambiguous",
+        ", candidates: [{start: 4, end: 11}, {start: 24, end: 31}]",
+    )
+    .validate();
+    assert_findings(&run, 1, &[("drift-unresolved", A, 9, 12)]);
+    assert!(first_help(&run).1.contains("(4..11, 24..31)"));
+}
+
+#[test]
+fn drift_proposal_with_a_missing_field() {
+    let run = drifted(
+        "edited",
+        ", new_start: 4, new_quote: cat sat, confidence: 0.5",
+    )
+    .validate();
+    assert_findings(&run, 1, &[("schema", A, 9, 155)]);
+    assert!(first_help(&run).0.contains("but not `new_end`"));
+}
+
+#[test]
+fn drift_confidence_outside_zero_to_one() {
+    let run = drifted(
+        "edited",
+        ", new_start: 4, new_end: 11, new_quote: cat sat, confidence: 1.5",
+    )
+    .validate();
+    assert_findings(&run, 1, &[("schema", A, 9, 214)]);
+}
+
+#[test]
+fn drift_reason_unknown() {
+    let run = drifted(
+        "edited",
+        ", new_start: 4, new_end: 11, new_quote: cat sat, confidence: 0.5, reason: typo",
+    )
+    .validate();
+    assert_findings(&run, 1, &[("schema", A, 9, 227)]);
+}
+
+#[test]
+fn drift_proposal_on_deleted() {
+    let run = drifted(
+        "deleted",
+        ", new_start: 4, new_end: 11, new_quote: cat sat, confidence: 0.5",
+    )
+    .validate();
+    assert_findings(&run, 1, &[("schema", A, 9, 156)]);
+}
+
+#[test]
+fn drift_candidates_on_edited() {
+    let run = drifted("edited", ", candidates: [{start: 4, end: 11}]").validate();
+    assert_findings(&run, 1, &[("schema", A, 9, 155)]);
+}
+
 #[test]
 fn ambiguous_quote_is_a_warning() {
     let ws = Ws::new();

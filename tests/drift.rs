@@ -364,7 +364,7 @@ fn reanchor_write_changes_only_the_promised_scalars() {
         "    start: 40\r\n",
         "    end: 54\r\n",
         "\r\n",
-        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\"}}}}  # flow\r\n"),
+        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\", new_start: 83, new_end: 97, new_quote: \"the dog barked\", confidence: 0.58}}}}  # flow\r\n"),
         "  - id: p3\r\n",
         "    kind: claim\r\n",
         "    quote: ends the story\r\n",
@@ -580,4 +580,168 @@ fn the_tass_edit_moves_no_claim_out_of_its_sentence() {
             assert_eq!(at, d["old"]["quote"].as_str().unwrap(), "{d}");
         }
     }
+}
+
+const UPI: &str = "seeds/002_3861d88ad1879eea.txt";
+
+#[test]
+fn a_deleted_seed_needs_review_in_every_format() {
+    let ws = this_workspace();
+    assert!(
+        ws.path().join(UPI).exists(),
+        "the fixture names the UPI seed"
+    );
+    git(ws.path(), &["rm", "-q", UPI]);
+    let json = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(json.status, 1, "{}", json.stdout);
+    let missing = &json.json()["missing"];
+    assert_eq!(missing.as_array().unwrap().len(), 1, "{missing}");
+    assert_eq!(missing[0]["source"], UPI);
+    assert_eq!(missing[0]["file"], "annotations/upi.yaml");
+    assert_eq!(missing[0]["line"], 8);
+    assert!(missing[0]["renamed_to"].is_null());
+    assert!(missing[0]["annotations"].as_u64().unwrap() > 30);
+    let md = ws.run(&["diff", "--format", "markdown"]);
+    assert_eq!(md.status, 1);
+    assert!(!md.stdout.contains("nothing needs review"), "{}", md.stdout);
+    assert!(md.stdout.contains("#### Needs review"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains("restore the file"),
+        "a next step: {}",
+        md.stdout
+    );
+    let human = ws.run(&["diff"]);
+    assert_eq!(human.status, 1);
+    assert!(
+        human.stdout.contains("sources missing:"),
+        "{}",
+        human.stdout
+    );
+    let gh = ws.run(&["diff", "--format", "github"]);
+    assert!(
+        gh.stdout.lines().any(|l| l.starts_with(
+            "::warning file=annotations/upi.yaml,line=8,title=annot%3A source missing::"
+        )),
+        "{}",
+        gh.stdout
+    );
+}
+
+#[test]
+fn a_renamed_seed_is_found_by_its_hash() {
+    let ws = this_workspace();
+    git(ws.path(), &["mv", UPI, "seeds/upi.txt"]);
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 1);
+    assert_eq!(run.json()["missing"][0]["renamed_to"], "seeds/upi.txt");
+    let md = ws.run(&["diff", "--format", "markdown"]);
+    assert!(
+        md.stdout
+            .contains("<code>seeds/upi.txt</code> holds exactly the pinned text"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn drift_left_after_reanchor_still_needs_review() {
+    let ws = repo(THREE);
+    ws.write(
+        SEED_PATH,
+        "The third paragraph ends the story.\n\nThe first paragraph tells of a kitten.\n",
+    );
+    let write = ws.run(&["reanchor", "--write"]);
+    assert!(
+        write.stdout.starts_with("annot reanchor "),
+        "headed as reanchor: {}",
+        write.stdout
+    );
+    git(ws.path(), &["commit", "-qam", "reanchored"]);
+    let md = ws.run(&["diff", "--format", "markdown"]);
+    assert_eq!(md.status, 1, "{}", md.stdout);
+    assert!(!md.stdout.contains("nothing needs review"), "{}", md.stdout);
+    assert!(md.stdout.contains("still carry `drift:`"), "{}", md.stdout);
+    let json = ws.run(&["diff", "--format", "json"]).json();
+    let ids: Vec<&str> = json["unresolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["p1", "p2"]);
+    assert_eq!(json["unresolved"][1]["status"], "deleted");
+}
+
+#[test]
+fn markdown_names_each_changed_source_with_its_statuses() {
+    let ws = this_workspace();
+    let tass = "seeds/000_58609d336a8452fe.txt";
+    let text = ws.read(tass);
+    ws.write(
+        tass,
+        text.replace("North Korean leader Kim Jong Un will", "It will"),
+    );
+    let md = ws.run(&["diff", "--format", "markdown"]).stdout;
+    assert!(md.contains("#### Sources changed"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| <code>seeds/000&#95;58609d336a8452fe.txt</code> |"))
+        .unwrap_or_else(|| panic!("no row for {tass}:\n{md}"));
+    // intact, shifted, moved, edited, deleted, ambiguous
+    assert!(row.ends_with("| 1 | 26 | · | · | **1** | · |"), "{row}");
+    // Needs review comes before what was carried safely.
+    let review = md.find("#### Needs review").unwrap();
+    assert!(review < md.find("#### Sources changed").unwrap());
+    assert!(review < md.find("carried over safely").unwrap());
+}
+
+#[test]
+fn an_edit_inside_a_long_quote_is_shown_word_by_word() {
+    let ws = this_workspace();
+    let tass = "seeds/000_58609d336a8452fe.txt";
+    let text = ws.read(tass);
+    assert!(text.contains("we are talking about the unveiling"));
+    let edited = text.replacen(
+        "Specifically, we are talking about",
+        "Specifically, we were talking about",
+        1,
+    );
+    ws.write(tass, edited);
+    let human = ws.run(&["diff"]).stdout;
+    assert!(
+        human.contains("edit …") && human.contains("we [-are-]{+were+} talking"),
+        "{human}"
+    );
+    let md = ws.run(&["diff", "--format", "markdown"]).stdout;
+    assert!(
+        md.contains("we <del>are</del><ins>were</ins> talking"),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_shows_backticks_and_pipes_as_written() {
+    let text = "Intro line.\nHe wrote `rm -rf` | grep *bold* <b>x</b> @team #12 today.\nEnd.\n";
+    let ws = Ws::new();
+    ws.write(SEED_PATH, text);
+    let quote = "`rm -rf` | grep *bold* <b>x</b> @team #12";
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - id: c1\n    kind: claim\n    quote: '{quote}'\n    start: 21\n    end: {}\n",
+            sha256(text.as_bytes()),
+            21 + quote.chars().count()
+        ),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    ws.write(SEED_PATH, text.replace("grep", "grep -v"));
+    let md = ws.run(&["diff", "--format", "markdown"]).stdout;
+    assert!(md.contains("- was 21..62: <code>&#96;rm"), "{md}");
+    assert!(md.contains("grep <ins>-v </ins>&#42;bold"), "{md}");
+    let expected = "<code>&#96;rm -rf&#96; &#124; grep &#42;bold&#42; &#60;b&#62;x&#60;/b&#62; &#64;team &#35;12</code>";
+    assert!(md.contains(expected), "{md}");
+    assert!(!md.contains('ˋ') && !md.contains("\\|"), "{md}");
 }

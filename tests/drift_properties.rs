@@ -263,7 +263,7 @@ fn line_kept(old: &[char], span: (usize, usize), new: &[char], place: (usize, us
         && (to != line_end(old, span.1)
             || line_end(new, place.1 + after.len()) == place.1 + after.len());
     let words = |side: &[char]| side.iter().any(|c| c.is_alphanumeric());
-    (before_kept && after_kept) || (before_kept && words(before)) || (after_kept && words(after))
+    (before_kept && (after_kept || words(before))) || (after_kept && words(after))
 }
 
 fn context_equal(text: &[char], a: (usize, usize), b: (usize, usize), n: usize) -> bool {

@@ -11,6 +11,10 @@ use crate::source::SourceText;
 /// points, when the sentence boundary is farther away.
 pub const REACH: usize = 64;
 
+/// A span that starts (or ends) its sentence keeps it when this many code
+/// points after (before) it are unchanged.
+pub const NEAR: usize = 24;
+
 /// The old text next to a span, out to its sentence boundary or `REACH`
 /// code points, whichever is nearer.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +40,9 @@ pub struct Kept {
     /// The share of each side that survives next to the place, in [0, 1].
     pub before_share: f64,
     pub after_share: f64,
+    /// How many code points of each side survive next to the place.
+    pub before_common: usize,
+    pub after_common: usize,
 }
 
 impl Kept {
@@ -51,12 +58,14 @@ fn is_line_break(c: char) -> bool {
 }
 
 /// Punctuation that ends a sentence when whitespace (or a closing mark and
-/// whitespace, or the end of the text) follows it; the full-width forms end
-/// one on their own.
+/// whitespace, or the end of the text) follows it — Latin, Greek (`;` is its
+/// question mark), Arabic, Urdu, Devanagari, Armenian and Ethiopic stops;
+/// the full-width forms of Chinese and Japanese end one on their own.
 fn ends_sentence(c: char, rest: &str) -> bool {
     match c {
         '。' | '！' | '？' | '｡' => true,
-        '.' | '!' | '?' | '…' | ';' => {
+        '.' | '!' | '?' | '…' | ';' | '؟' | '۔' | '।' | '॥' | '։' | '።' | '‼' | '⁇' =>
+        {
             let after = rest.trim_start_matches(is_closing);
             after.is_empty() || after.starts_with(char::is_whitespace)
         }
@@ -214,6 +223,8 @@ impl<'a> ClaimContext<'a> {
                 after: false,
                 before_share: 0.0,
                 after_share: 0.0,
+                before_common: 0,
+                after_common: 0,
             };
         };
         // Common characters next to the place, and where they reach. The
@@ -266,16 +277,21 @@ impl<'a> ClaimContext<'a> {
             after: after_whole,
             before_share: share(common_before, n_before, before_whole),
             after_share: share(common_after, n_after, after_whole),
+            before_common: common_before,
+            after_common: common_after,
         }
     }
 
     /// Whether a place that keeps `kept` still carries the same claim: the
-    /// words next to the span survive on at least one side, or the span
-    /// stands between the same boundaries on both.
+    /// words next to the span survive whole on at least one side; or the
+    /// span stands between the same boundaries on both sides (a whole
+    /// sentence or line); or it starts (ends) its sentence as before and
+    /// `NEAR` code points after (before) it survive.
     pub fn supports(&self, kept: Kept) -> bool {
-        (kept.before && kept.after)
-            || (kept.before && has_words(self.before))
-            || (kept.after && has_words(self.after))
+        let before =
+            kept.before && (kept.after || has_words(self.before) || kept.after_common >= NEAR);
+        let after = kept.after && (has_words(self.after) || kept.before_common >= NEAR);
+        before || after
     }
 }
 
@@ -349,6 +365,33 @@ mod tests {
         let (s, e) = new.occurrences("Kim will send builders")[0];
         let k = c.kept(&new, s, e);
         assert!(k.before && k.after, "{k:?}");
+    }
+
+    #[test]
+    fn a_span_that_starts_its_sentence_keeps_it_with_the_words_after_it() {
+        let old = text(
+            "June 17. North Korean leader Kim Jong Un will send 1,000 combat engineers and more.\n",
+        );
+        let new = text(
+            "June 17. North Korean leader Kim Jong Un will send 1,000 combat sappers and more.\n",
+        );
+        let c = context_of(&old, "North Korean leader Kim Jong Un");
+        let (s, e) = new.occurrences("North Korean leader Kim Jong Un")[0];
+        assert!(c.supports(c.kept(&new, s, e)));
+        let rumour = text("June 17. Rumours say North Korean leader Kim Jong Un will send 1,000 combat engineers.\n");
+        let (s, e) = rumour.occurrences("North Korean leader Kim Jong Un")[0];
+        assert!(!c.supports(c.kept(&rumour, s, e)));
+    }
+
+    #[test]
+    fn sentences_end_in_other_scripts_too() {
+        let t = text("这是第一句。金正恩将派遣五千名军事建筑工人。");
+        let c = context_of(&t, "五千名");
+        assert_eq!(c.before, "金正恩将派遣");
+        let t = text("پہلا جملہ۔ دوسرا جملہ یہاں ہے۔");
+        let c = context_of(&t, "جملہ یہاں");
+        assert_eq!(c.before, "دوسرا ");
+        assert!(c.bounded_before);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::drift::Status;
 use crate::report::github::{escape_data, escape_property};
 use crate::report::quote_diff::{word_diff, Piece};
-use crate::review::{DriftEntry, Review};
+use crate::review::{Accepted, DriftEntry, Review};
 use serde::Serialize;
 use std::io::Write;
 
@@ -114,12 +114,8 @@ fn describe_new(d: &DriftEntry) -> String {
 fn why_edited(d: &DriftEntry) -> String {
     let o = &d.outcome;
     let mut out = format!("confidence {:.2}", o.confidence);
-    match o.reason {
-        Some("context") => {
-            out.push_str(", the same words in a sentence that is not its own: check the claim")
-        }
-        Some(reason) => out.push_str(&format!(", only {reason}")),
-        None => {}
+    if let Some(reason) = o.reason {
+        out.push_str(&format!(", {}", crate::drift::describe_reason(reason)));
     }
     out
 }
@@ -148,12 +144,16 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
         .filter(|d| !d.outcome.status.is_safe())
         .count();
     if unsafe_drift > 0 {
-        let first =
-            "run `annot reanchor --write` to carry the safe spans and mark these with `drift:`";
-        steps.push(format!(
-            "{}: {first}; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`",
-            plural(unsafe_drift, "annotation needs a person", "annotations need a person")
-        ));
+        let who = plural(
+            unsafe_drift,
+            "annotation needs a person",
+            "annotations need a person",
+        );
+        steps.push(if review.command == "reanchor" {
+            format!("{who}: once `annot reanchor --write` has marked them with `drift:`, fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+        } else {
+            format!("{who}: run `annot reanchor --write` to carry the safe spans and mark these with `drift:`; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+        });
     }
     for m in &review.missing {
         steps.push(match &m.renamed_to {
@@ -262,6 +262,16 @@ pub fn human(review: &Review) -> String {
                 u.drift.old_end,
                 clip(&u.drift.old_quote, 80)
             ));
+            if let Some(p) = &u.drift.proposal {
+                out.push_str(&format!(
+                    "            proposed {}..{} \"{}\"  (confidence {:.2}; `annot reanchor --accept {}`)\n",
+                    p.start,
+                    p.end,
+                    clip(&p.quote, 80),
+                    p.confidence,
+                    visible(&u.id)
+                ));
+            }
         }
     }
     if !review.changes.is_empty() {
@@ -346,8 +356,19 @@ struct JsonUnresolved<'a> {
     id: &'a str,
     line: u32,
     old: JsonSpan<'a>,
+    proposal: Option<JsonProposal<'a>>,
     source: Option<&'a str>,
     status: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonProposal<'a> {
+    confidence: f64,
+    end: u64,
+    quote: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    start: u64,
 }
 
 #[derive(Serialize)]
@@ -503,6 +524,13 @@ fn json_report(review: &Review) -> JsonReport<'_> {
                     u.drift.old_end as usize,
                     &u.drift.old_quote,
                 ),
+                proposal: u.drift.proposal.as_ref().map(|p| JsonProposal {
+                    confidence: p.confidence,
+                    end: p.end,
+                    quote: &p.quote,
+                    reason: p.reason.as_deref(),
+                    start: p.start,
+                }),
                 source: u.source.as_deref(),
                 status: u.drift.status.as_str(),
             })
@@ -678,15 +706,25 @@ pub fn markdown(review: &Review) -> String {
             out.push_str("\n</details>\n\n");
         }
         if !review.unresolved.is_empty() {
-            out.push_str("| still marked `drift:` | status | file | was |\n|---|---|---|---|\n");
+            out.push_str("| still marked `drift:` | status | file | was | proposed |\n|---|---|---|---|---|\n");
             for u in &review.unresolved {
+                let proposed = u.drift.proposal.as_ref().map_or("·".to_string(), |p| {
+                    format!(
+                        "{}..{} {} (confidence {:.2})",
+                        p.start,
+                        p.end,
+                        md_word_diff(&u.drift.old_quote, &p.quote),
+                        p.confidence
+                    )
+                });
                 out.push_str(&format!(
-                    "| {} | {} | {}:{} | {} |\n",
+                    "| {} | {} | {}:{} | {} | {} |\n",
                     md_code(&u.id, 120),
                     u.drift.status.as_str(),
                     md_literal(&u.file),
                     u.line,
-                    md_code(&u.drift.old_quote, 120)
+                    md_code(&u.drift.old_quote, 120),
+                    proposed
                 ));
             }
             out.push('\n');
@@ -888,5 +926,20 @@ pub fn github(review: &Review) -> String {
         "::notice title=annot diff::{}\n",
         escape_data(&summary(review))
     ));
+    out
+}
+
+/// What `annot reanchor --accept` did, one line per file written.
+pub fn accept_summary(accepted: &Accepted) -> String {
+    let mut out = String::new();
+    for (path, ids) in &accepted.files {
+        out.push_str(&format!(
+            "wrote {path}: accepted the proposal of {} and removed its `drift:`\n",
+            ids.join(", ")
+        ));
+    }
+    if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
+        out.push_str("nothing to accept: no `edited` drift has a proposal with that confidence\n");
+    }
     out
 }

@@ -6,10 +6,78 @@ use super::FileResult;
 use crate::anchor::{self, describe_difference};
 use crate::finding::{Code, Finding, Place};
 use crate::load::{did_you_mean, place};
-use crate::model::{Annotation, AnnotationFile, At};
+use crate::model::{Annotation, AnnotationFile, At, Drift, DriftStatus};
 use crate::source::SourceText;
 use crate::workspace::{at, PinStatus, SourceProblem};
 use std::sync::Arc;
+
+/// `drift-unresolved` for one annotation: what the drift is, and the way
+/// out — the proposal and how to accept it, the candidates, or the fix by
+/// hand.
+fn drift_finding(
+    file: &AnnotationFile,
+    annotation: &Annotation,
+    drift: &At<Drift>,
+    current: Option<&SourceText>,
+) -> Finding {
+    let id = &annotation.id.value;
+    let d = &drift.value;
+    let mut message = format!(
+        "annotation `{id}` still carries `drift` ({}): `annot reanchor` could not carry it to the new text; it was {}..{} {:?}",
+        d.status.as_str(),
+        d.old_start,
+        d.old_end,
+        d.old_quote
+    );
+    let by_hand =
+        "correct `quote`, `start` and `end` by hand, then delete the whole `drift:` entry";
+    let help = match (&d.proposal, d.status) {
+        (Some(p), _) => {
+            let found = current.map(|text| text.slice(p.start as usize, p.end as usize));
+            let only = p.reason.as_deref().map_or(String::new(), |r| {
+                format!(", {}", crate::drift::describe_reason(r))
+            });
+            message.push_str(&format!(
+                "; proposed: {}..{} {:?} (confidence {:.2}{only})",
+                p.start, p.end, p.quote, p.confidence
+            ));
+            match found {
+                Some(Some(text)) if text == p.quote => format!(
+                    "check the proposal against the source, then accept it with `annot reanchor --accept {id}`; or {by_hand}"
+                ),
+                Some(Some(text)) => format!(
+                    "the proposal no longer matches the source: its text at {}..{} is now {text:?}; {by_hand}",
+                    p.start, p.end
+                ),
+                Some(None) => format!(
+                    "the proposal no longer fits the source: {}..{} is beyond its end; {by_hand}",
+                    p.start, p.end
+                ),
+                None => format!(
+                    "the file is not pinned to the current text of its source, so the proposal cannot be checked: run `annot reanchor --write` first, or {by_hand}"
+                ),
+            }
+        }
+        (None, DriftStatus::Ambiguous) if !d.candidates.is_empty() => {
+            let places: Vec<String> = d
+                .candidates
+                .iter()
+                .map(|(s, e)| format!("{s}..{e}"))
+                .collect();
+            format!(
+                "the quote fits several places equally well ({}): pick the one meant, {by_hand}",
+                places.join(", ")
+            )
+        }
+        (None, DriftStatus::Deleted) => format!(
+            "there is no proposal: the quoted text is gone from the source; find what replaced it (`annot diff` shows the change) and {by_hand}, or remove the annotation"
+        ),
+        (None, _) => format!("there is no proposal: {by_hand}"),
+    };
+    Finding::new(Code::DriftUnresolved, at(file, drift.pos), message)
+        .with_id(id)
+        .with_help(help)
+}
 
 /// The checks of one annotation file against its source. A pin that differs
 /// from the source's current text is returned instead of judged: whether
@@ -20,24 +88,17 @@ pub fn check_file(
     seeds: &[String],
 ) -> (Vec<Finding>, Option<At<String>>) {
     let mut findings = Vec::new();
+    // A proposal can be checked against the text only when the file is
+    // pinned to it, as `annot reanchor --write` leaves it.
+    let current = match source {
+        Some(Ok(text)) if file.sha256.as_ref().map(|s| s.value.as_str()) == Some(text.sha256()) => {
+            Some(&**text)
+        }
+        _ => None,
+    };
     for annotation in &file.annotations {
         if let Some(drift) = &annotation.drift {
-            findings.push(
-                Finding::new(
-                    Code::DriftUnresolved,
-                    at(file, drift.pos),
-                    format!(
-                        "annotation `{}` still carries `drift` ({}): `annot reanchor` could not carry it to the new text",
-                        annotation.id.value,
-                        drift.value.status.as_str()
-                    ),
-                )
-                .with_id(&annotation.id.value)
-                .with_help(format!(
-                    "the old quote was {:?}; check the span against the source, correct `quote`, `start` and `end`, then delete the whole `drift:` entry",
-                    drift.value.old_quote
-                )),
-            );
+            findings.push(drift_finding(file, annotation, drift, current));
         }
     }
     let Some(source_path) = &file.source else {
