@@ -38,4 +38,10 @@ rm -rf .git/annot
 GIT_DIR=/nonexistent /usr/bin/time -v "$annot" validate --format json 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed"
 echo "== drift: 100,000 annotations on a 1 MB source, 1 % of words edited"
 cd "$work/drift"
-hyperfine -N -i --warmup 1 --runs "$runs" -n "annot diff" "$annot diff --format json" 2>&1 | grep -E "^Benchmark|Time|Range"
+# Floors: reading every file of the workspace, and git reading the old
+# version of the source (the blob the pins name).
+hyperfine -N -i --warmup 2 --runs "$runs" \
+  -n "floor: read every file" "sh -c 'find annotations seeds -type f -exec cat {} + > /dev/null'" \
+  -n "floor: git cat-file of the old source" "git cat-file -p HEAD:seeds/s00000.txt" \
+  -n "annot diff --format json" "sh -c '$annot diff --format json > /dev/null'" 2>&1 | grep -E "^Benchmark|Time|Range"
+/usr/bin/time -v "$annot" diff --format json 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed"

@@ -61,6 +61,9 @@ fn window(bytes: &[u8], at: usize, len: usize) -> Window {
     }
 }
 
+/// The bytes of a quote still to match, and its number.
+type Rest<'a> = (&'a [u8], u32);
+
 /// The pieces at one depth of the tree, by length.
 struct Level {
     groups: Vec<Group>,
@@ -95,7 +98,7 @@ enum Longer {
 impl Level {
     /// The tree for quotes (their bytes from `depth` pieces on, and their
     /// numbers); every rest is non-empty.
-    fn new(quotes: &[(&[u8], u32)], depth: usize) -> Level {
+    fn new(quotes: &[Rest], depth: usize) -> Level {
         let mut groups: Vec<Group> = (1..=PIECE)
             .map(|len| Group {
                 len,
@@ -104,7 +107,7 @@ impl Level {
                 table: HashMap::default(),
             })
             .collect();
-        let mut rests: HashMap<(usize, Window), Vec<(&[u8], u32)>> = HashMap::new();
+        let mut rests: HashMap<(usize, Window), Vec<Rest>> = HashMap::new();
         for &(rest, id) in quotes {
             let len = rest.len().min(PIECE);
             let key = window(rest, 0, len);
@@ -143,7 +146,7 @@ pub struct Quotes<'p> {
 
 impl<'p> Quotes<'p> {
     pub fn new(patterns: Vec<&'p str>) -> Quotes<'p> {
-        let quotes: Vec<(&[u8], u32)> = patterns
+        let quotes: Vec<Rest> = patterns
             .iter()
             .enumerate()
             .filter(|(_, p)| !p.is_empty())
