@@ -43,11 +43,14 @@ pub fn write<R: Serialize, T: Serialize + Sync>(
                 .zip(window.par_chunks(CHUNK))
                 .map(|(buf, chunk)| {
                     buf.clear();
+                    let mut entry = Vec::new();
                     for item in chunk {
                         buf.extend_from_slice(b",\n    ");
                         // An entry of a list that is the value of a
                         // top-level key stands two levels in.
-                        serde_json::to_writer_pretty(Indented(&mut *buf), item)?;
+                        entry.clear();
+                        serde_json::to_writer_pretty(&mut entry, item)?;
+                        indent(buf, &entry);
                     }
                     Ok(())
                 })
@@ -65,25 +68,16 @@ pub fn write<R: Serialize, T: Serialize + Sync>(
     Ok(Some(()))
 }
 
-/// Adds two levels of indentation (four spaces) after every line break:
-/// the pretty printer indents only there.
-struct Indented<'a>(&'a mut Vec<u8>);
-
-impl Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut from = 0;
-        for newline in memchr::memchr_iter(b'\n', bytes) {
-            self.0.extend_from_slice(&bytes[from..=newline]);
-            self.0.extend_from_slice(b"    ");
-            from = newline + 1;
-        }
-        self.0.extend_from_slice(&bytes[from..]);
-        Ok(bytes.len())
+/// Appends `entry` with two levels of indentation (four spaces) more
+/// after every line break: the pretty printer indents only there.
+fn indent(buf: &mut Vec<u8>, entry: &[u8]) {
+    let mut from = 0;
+    for newline in memchr::memchr_iter(b'\n', entry) {
+        buf.extend_from_slice(&entry[from..=newline]);
+        buf.extend_from_slice(b"    ");
+        from = newline + 1;
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+    buf.extend_from_slice(&entry[from..]);
 }
 
 #[cfg(test)]
