@@ -45,6 +45,9 @@ const MAX_CANDIDATES: usize = 64;
 /// A candidate is justified by context only when at least this share of
 /// the context next to it is unchanged.
 const MIN_CONTEXT: f64 = 0.5;
+/// The highest confidence of a proposal whose text is the old quote in a
+/// sentence that changed around it.
+const CONTEXT_CONFIDENCE: f64 = 0.5;
 /// A quote at least this long (in code points) that occurs once in the
 /// old text and once in the new is taken to be the same passage.
 const DISTINCTIVE: usize = 12;
@@ -615,9 +618,9 @@ pub fn carry(
             if !(full(score.0) && full(score.1)) {
                 return None;
             }
-            // Nor may the sentence around it have changed farther out.
-            let kept = ClaimContext::around(old, span.start, span.end).kept(new, s, e);
-            if !(kept.before && kept.after) {
+            // Nor may its sentence have changed farther out.
+            let sentence = ClaimContext::sentence(old, span.start, span.end);
+            if !sentence.supports(sentence.kept(new, s, e)) {
                 return None;
             }
             let status = placed(&mapping, span, (s, e), true);
@@ -803,10 +806,11 @@ fn judge(
         suffix: score.1,
         margin,
     };
-    // Every safe place must also keep the words of the span's own sentence
-    // on one side: the same letters in another sentence are another claim.
-    let claim = if fits {
-        ClaimContext::around(old, span.start, span.end)
+    // Every safe place must also keep the span's own sentence, whole on
+    // both sides: the same letters in a changed or another sentence may be
+    // another claim.
+    let sentence = if fits {
+        ClaimContext::sentence(old, span.start, span.end)
     } else {
         ClaimContext::given(
             span.prefix.as_deref().unwrap_or(""),
@@ -819,7 +823,7 @@ fn judge(
                        score: (Option<f64>, Option<f64>),
                        margin: Option<f64>|
      -> Option<Outcome> {
-        if claim.supports(claim.kept(new, c.0, c.1)) {
+        if sentence.supports(sentence.kept(new, c.0, c.1)) {
             Some(safe(status, c.0, c.1, &span.quote, diff, n, score, margin))
         } else {
             unsupported.get_or_insert(c);
@@ -952,7 +956,11 @@ fn judge(
         // Scattered letters matched by the character diff are not a
         // surviving region: the proposal must still resemble the quote.
         // The same letters in a changed sentence are judged below.
-        if s < e && alike >= MIN_EDITED_SIMILARITY && Some((s, e)) != unsupported {
+        // The quote's own letters, unchanged inside the region: they are
+        // the proposal (with the sentence judged below), not the region
+        // grown over the words inserted next to them.
+        let holds_quote = unsupported.is_some_and(|u| s <= u.0 && u.1 <= e);
+        if s < e && alike >= MIN_EDITED_SIMILARITY && !holds_quote {
             let confidence = alike * (count as f64 / span_len as f64).sqrt();
             let score = context_score(new, (s, e), &before, &after);
             proposal = Some(Outcome {
@@ -963,16 +971,19 @@ fn judge(
                     end: e,
                     quote: text,
                 }),
-                confidence: (confidence * 1000.0).round() / 1000.0,
+                confidence: (confidence * 100.0).round() / 100.0,
                 candidates: candidates.clone(),
                 signals: signals(score, None),
             });
         }
     }
-    // The quote's letters stand in a sentence that is not its own: a
-    // proposal for a person, as sure as the sentence around it survived.
+    // The quote's letters stand in a sentence that changed or is another
+    // one: a proposal for a person. Its confidence says how much of the
+    // sentence survived, and never passes CONTEXT_CONFIDENCE: only a
+    // person can tell whether it still makes the same claim.
     if let Some(c) = unsupported {
-        let confidence = (claim.kept(new, c.0, c.1).share() * 1000.0).round() / 1000.0;
+        let share = sentence.kept(new, c.0, c.1).share();
+        let confidence = (share * CONTEXT_CONFIDENCE * 100.0).round() / 100.0;
         if proposal.as_ref().is_none_or(|p| p.confidence < confidence) {
             let score = context_score(new, c, &before, &after);
             return Outcome {

@@ -744,11 +744,10 @@ fn set_span(node: &Node, start: usize, end: usize, edits: &mut Vec<Edit>) -> Res
     Ok(())
 }
 
-/// A confidence as written in `drift:`: two decimals, rounded down, so a
-/// proposal is never recorded as surer than it is.
+/// A confidence as written in `drift:`: two decimals, as drift computes it
+/// and `annot diff` shows it, so `--min-confidence` means what was shown.
 fn confidence_text(confidence: f64) -> String {
-    let c = (confidence.clamp(0.0, 1.0) * 100.0).floor() / 100.0;
-    format!("{c:.2}")
+    format!("{:.2}", confidence.clamp(0.0, 1.0))
 }
 
 /// The `drift:` value `reanchor --write` records for an annotation it
