@@ -764,3 +764,122 @@ fn markdown_shows_backticks_and_pipes_as_written() {
     assert!(md.contains(expected), "{md}");
     assert!(!md.contains('ˋ') && !md.contains("\\|"), "{md}");
 }
+
+#[test]
+fn an_unreadable_annotation_file_is_a_problem_not_removed_annotations() {
+    let ws = repo(THREE);
+    ws.write(SEED_PATH, format!("A new opening line.\n{TEXT}"));
+    let text = ws.read(A);
+    ws.write(
+        A,
+        text.replace("quote: tells of a cat", "quote: [tells of a cat"),
+    );
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    let json = run.json();
+    assert_eq!(
+        json["changes"],
+        serde_json::json!([]),
+        "nothing was removed"
+    );
+    assert_eq!(json["sources"], serde_json::json!([]), "{json}");
+    let problem = json["problems"][0].as_str().unwrap();
+    assert!(
+        problem.starts_with("annotations/a.yaml:4:") && problem.contains("could not be read"),
+        "{problem}"
+    );
+    let reanchor = ws.run(&["reanchor"]);
+    assert_eq!(reanchor.status, 1);
+    assert!(
+        !reanchor.stdout.contains("nothing to reanchor"),
+        "{}",
+        reanchor.stdout
+    );
+}
+
+#[test]
+fn a_source_pointed_at_a_renamed_seed_is_a_change() {
+    let ws = this_workspace();
+    git(ws.path(), &["mv", UPI, "seeds/upi.txt"]);
+    let text = ws.read("annotations/upi.yaml");
+    ws.write(
+        "annotations/upi.yaml",
+        text.replace(&format!("source: {UPI}"), "source: seeds/upi.txt"),
+    );
+    let json = ws.run(&["diff", "--format", "json"]).json();
+    let changes = json["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    assert!(
+        changes.iter().all(|c| c["fields"][0] == "source"),
+        "{changes:?}"
+    );
+    assert_eq!(json["missing"], serde_json::json!([]));
+}
+
+#[test]
+fn reanchor_names_a_missing_seed_instead_of_nothing_to_do() {
+    let ws = this_workspace();
+    git(ws.path(), &["rm", "-q", UPI]);
+    let run = ws.run(&["reanchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("sources missing:"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("nothing to reanchor"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn safe_drift_still_names_the_command_that_settles_the_pins() {
+    let ws = repo(THREE);
+    ws.write(SEED_PATH, format!("A new opening line.\n{TEXT}"));
+    let run = ws.run(&["diff"]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("can be carried safely, but their files still pin the old text")
+            && run.stdout.contains("run `annot reanchor --write`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn invisible_characters_in_quotes_are_shown_escaped() {
+    let text = "Intro line.\nHe said: zero\u{200b}width and \u{202e}reversed words here.\nEnd.\n";
+    let ws = Ws::new();
+    ws.write(SEED_PATH, text);
+    let quote = "zero\u{200b}width and \u{202e}reversed";
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"zero\\u200Bwidth and \\u202Ereversed\", start: 21, end: {}}}\n",
+            sha256(text.as_bytes()),
+            21 + quote.chars().count()
+        ),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    ws.write(SEED_PATH, text.replace("words", "letters"));
+    for format in ["human", "markdown", "github"] {
+        let out = ws.run(&["diff", "--format", format]).stdout;
+        assert!(
+            !out.contains('\u{200b}') && !out.contains('\u{202e}'),
+            "{format}: {out}"
+        );
+        // Markdown writes the backslash as a character reference.
+        let escape = if format == "markdown" {
+            "&#92;u"
+        } else {
+            "\\u"
+        };
+        assert!(
+            out.contains(&format!("{escape}{{200b}}"))
+                && out.contains(&format!("{escape}{{202e}}")),
+            "{format}: {out}"
+        );
+    }
+}
