@@ -146,8 +146,12 @@ pub struct Outcome {
     pub candidates: Vec<Candidate>,
     pub signals: Signals,
     /// For `edited`: the change is only `whitespace`, `punctuation` or
-    /// `unicode-normalization`.
+    /// `unicode-normalization`; or `context`, the quote unchanged in a
+    /// sentence that changed around it.
     pub reason: Option<&'static str>,
+    /// For `context`: the span's sentence in the old text and at the
+    /// proposal in the new, for a reviewer to compare.
+    pub sentence: Option<Box<(String, String)>>,
 }
 
 /// A proposal's `reason` in words, for reports and findings.
@@ -700,6 +704,7 @@ fn safe(
             margin,
         },
         reason: None,
+        sentence: None,
     }
 }
 
@@ -922,7 +927,9 @@ fn judge(
             quote: span.quote.clone(),
         })
         .collect();
-    if n >= 2 {
+    // Several places, and context chose none (a winner whose sentence
+    // changed is judged below, as the proposal).
+    if n >= 2 && unsupported.is_none() {
         let margin = (n >= 2).then(|| combined(scored[0].1) - combined(scored[1].1));
         return Outcome {
             status: Status::Ambiguous,
@@ -931,6 +938,7 @@ fn judge(
             candidates,
             signals: signals(scored[0].1, margin),
             reason: None,
+        sentence: None,
         };
     }
     // The region survives with changed text: propose what is there now.
@@ -966,6 +974,7 @@ fn judge(
             proposal = Some(Outcome {
                 status: Status::Edited,
                 reason: reason_for(&span.quote, &text),
+                sentence: None,
                 new: Some(Candidate {
                     start: s,
                     end: e,
@@ -989,6 +998,10 @@ fn judge(
             return Outcome {
                 status: Status::Edited,
                 reason: Some("context"),
+                sentence: Some(Box::new((
+                    sentence.text(&span.quote),
+                    ClaimContext::sentence(new, c.0, c.1).text(&span.quote),
+                ))),
                 new: Some(Candidate {
                     start: c.0,
                     end: c.1,
@@ -1010,6 +1023,7 @@ fn judge(
         candidates,
         signals: signals(scored.first().map_or((None, None), |s| s.1), None),
         reason: None,
+        sentence: None,
     }
 }
 

@@ -167,6 +167,11 @@ impl<'a> ClaimContext<'a> {
         }
     }
 
+    /// The sentence with `quote` in the span's place.
+    pub fn text(&self, quote: &str) -> String {
+        format!("{}{quote}{}", self.before, self.after)
+    }
+
     /// A claim context known only from the annotation's own prefix and
     /// suffix (the old text is not at hand).
     pub fn given(before: &'a str, after: &'a str) -> ClaimContext<'a> {

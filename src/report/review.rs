@@ -280,6 +280,12 @@ pub fn human(review: &Review) -> String {
                     ));
                 }
             }
+            if let Some(sentence) = &o.sentence {
+                out.push_str(&format!(
+                    "            sentence {}\n",
+                    word_diff_line(&sentence.0, &sentence.1)
+                ));
+            }
         }
     }
     if !review.unresolved.is_empty() {
@@ -719,6 +725,12 @@ pub fn markdown(review: &Review) -> String {
                         out.push_str(&format!(
                             "- change: {}\n",
                             md_word_diff(&d.old_quote, &n.quote)
+                        ));
+                    }
+                    if let Some(sentence) = &o.sentence {
+                        out.push_str(&format!(
+                            "- its sentence: {}\n",
+                            md_word_diff(&sentence.0, &sentence.1)
                         ));
                     }
                 }
