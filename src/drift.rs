@@ -938,7 +938,7 @@ fn judge(
             candidates,
             signals: signals(scored[0].1, margin),
             reason: None,
-        sentence: None,
+            sentence: None,
         };
     }
     // The region survives with changed text: propose what is there now.

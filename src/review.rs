@@ -996,6 +996,9 @@ pub struct Accepted {
     pub refusals: Vec<Finding>,
     /// Files that could not be written; every other file was.
     pub failures: Vec<String>,
+    /// With `--accept-all-edited`: the drifts left for a person, each as
+    /// (id, why: below the confidence, or not `edited`).
+    pub left: Vec<(String, String)>,
 }
 
 /// `annot reanchor --accept ID...` / `--accept-all-edited`: applies the
@@ -1020,6 +1023,7 @@ pub fn accept(
         .filter(|f| only.as_ref().is_none_or(|o| o.contains(&f.path)))
         .collect();
     let mut chosen: BTreeMap<&str, Vec<&Annotation>> = BTreeMap::new();
+    let mut left = Vec::new();
     match which {
         Accept::Ids(ids) => {
             let index: BTreeMap<&str, (&AnnotationFile, &Annotation)> = files
@@ -1063,12 +1067,30 @@ pub fn accept(
                             .entry(file.path.as_str())
                             .or_default()
                             .push(annotation);
+                    } else {
+                        left.push((
+                            annotation.id.value.clone(),
+                            format!("confidence {:.2}", proposal.confidence),
+                        ));
+                    }
+                }
+                for annotation in &file.annotations {
+                    if let Some(drift) = &annotation.drift {
+                        if drift.value.proposal.is_none() {
+                            left.push((
+                                annotation.id.value.clone(),
+                                format!("{}, no proposal", drift.value.status.as_str()),
+                            ));
+                        }
                     }
                 }
             }
         }
     }
-    let mut done = Accepted::default();
+    let mut done = Accepted {
+        left,
+        ..Accepted::default()
+    };
     for (path, annotations) in chosen {
         let Some(file) = ws.files.iter().find(|f| f.path == path) else {
             continue;

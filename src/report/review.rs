@@ -981,8 +981,28 @@ pub fn accept_summary(accepted: &Accepted) -> String {
     let mut out = String::new();
     for (path, ids) in &accepted.files {
         out.push_str(&format!(
-            "wrote {path}: accepted the proposal of {} and removed its `drift:`\n",
-            ids.join(", ")
+            "wrote {path}: accepted the {} of {} and removed {} `drift:`\n",
+            if ids.len() == 1 {
+                "proposal"
+            } else {
+                "proposals"
+            },
+            ids.iter()
+                .map(|id| visible(id))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ids.len() == 1 { "its" } else { "their" }
+        ));
+    }
+    if !accepted.left.is_empty() {
+        let left: Vec<String> = accepted
+            .left
+            .iter()
+            .map(|(id, why)| format!("{} ({why})", visible(id)))
+            .collect();
+        out.push_str(&format!(
+            "left for a person: {}; `annot validate` shows each with its proposal\n",
+            left.join(", ")
         ));
     }
     if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
