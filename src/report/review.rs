@@ -994,6 +994,9 @@ pub fn accept_summary(accepted: &Accepted) -> String {
             if ids.len() == 1 { "its" } else { "their" }
         ));
     }
+    if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
+        out.push_str("nothing to accept: no `edited` drift has a proposal with that confidence\n");
+    }
     if !accepted.left.is_empty() {
         let left: Vec<String> = accepted
             .left
@@ -1004,9 +1007,6 @@ pub fn accept_summary(accepted: &Accepted) -> String {
             "left for a person: {}; `annot validate` shows each with its proposal\n",
             left.join(", ")
         ));
-    }
-    if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
-        out.push_str("nothing to accept: no `edited` drift has a proposal with that confidence\n");
     }
     out
 }
