@@ -45,6 +45,9 @@ const MAX_CANDIDATES: usize = 64;
 /// A candidate is justified by context only when at least this share of
 /// the context next to it is unchanged.
 const MIN_CONTEXT: f64 = 0.5;
+/// The highest confidence of a proposal whose text is the old quote in a
+/// sentence that changed around it.
+const CONTEXT_CONFIDENCE: f64 = 0.5;
 /// A quote at least this long (in code points) that occurs once in the
 /// old text and once in the new is taken to be the same passage.
 const DISTINCTIVE: usize = 12;
@@ -143,8 +146,12 @@ pub struct Outcome {
     pub candidates: Vec<Candidate>,
     pub signals: Signals,
     /// For `edited`: the change is only `whitespace`, `punctuation` or
-    /// `unicode-normalization`.
+    /// `unicode-normalization`; or `context`, the quote unchanged in a
+    /// sentence that changed around it.
     pub reason: Option<&'static str>,
+    /// For `context`: the span's sentence in the old text and at the
+    /// proposal in the new, for a reviewer to compare.
+    pub sentence: Option<Box<(String, String)>>,
 }
 
 /// A proposal's `reason` in words, for reports and findings.
@@ -636,9 +643,9 @@ pub fn carry(
             if !(full(score.0) && full(score.1)) {
                 return None;
             }
-            // Nor may the sentence around it have changed farther out.
-            let kept = ClaimContext::around(old, span.start, span.end).kept(new, s, e);
-            if !(kept.before && kept.after) {
+            // Nor may its sentence have changed farther out.
+            let sentence = ClaimContext::sentence(old, span.start, span.end);
+            if !sentence.supports(sentence.kept(new, s, e)) {
                 return None;
             }
             let status = placed(&mapping, span, (s, e), true);
@@ -718,6 +725,7 @@ fn safe(
             margin,
         },
         reason: None,
+        sentence: None,
     }
 }
 
@@ -863,10 +871,11 @@ fn judge(
         suffix: score.1,
         margin,
     };
-    // Every safe place must also keep the words of the span's own sentence
-    // on one side: the same letters in another sentence are another claim.
-    let claim = if fits {
-        ClaimContext::around(old, span.start, span.end)
+    // Every safe place must also keep the span's own sentence, whole on
+    // both sides: the same letters in a changed or another sentence may be
+    // another claim.
+    let sentence = if fits {
+        ClaimContext::sentence(old, span.start, span.end)
     } else {
         ClaimContext::given(
             span.prefix.as_deref().unwrap_or(""),
@@ -879,7 +888,7 @@ fn judge(
                        score: (Option<f64>, Option<f64>),
                        margin: Option<f64>|
      -> Option<Outcome> {
-        if claim.supports(claim.kept(new, c.0, c.1)) {
+        if sentence.supports(sentence.kept(new, c.0, c.1)) {
             Some(safe(status, c.0, c.1, &span.quote, diff, n, score, margin))
         } else {
             unsupported.get_or_insert(c);
@@ -978,7 +987,9 @@ fn judge(
             quote: span.quote.clone(),
         })
         .collect();
-    if n >= 2 {
+    // Several places, and context chose none (a winner whose sentence
+    // changed is judged below, as the proposal).
+    if n >= 2 && unsupported.is_none() {
         let margin = (n >= 2).then(|| combined(scored[0].1) - combined(scored[1].1));
         return Outcome {
             status: Status::Ambiguous,
@@ -987,6 +998,7 @@ fn judge(
             candidates,
             signals: signals(scored[0].1, margin),
             reason: None,
+            sentence: None,
         };
     }
     // The region survives with changed text: propose what is there now.
@@ -1012,32 +1024,44 @@ fn judge(
         // Scattered letters matched by the character diff are not a
         // surviving region: the proposal must still resemble the quote.
         // The same letters in a changed sentence are judged below.
-        if s < e && alike >= MIN_EDITED_SIMILARITY && Some((s, e)) != unsupported {
+        // The quote's own letters, unchanged inside the region: they are
+        // the proposal (with the sentence judged below), not the region
+        // grown over the words inserted next to them.
+        let holds_quote = unsupported.is_some_and(|u| s <= u.0 && u.1 <= e);
+        if s < e && alike >= MIN_EDITED_SIMILARITY && !holds_quote {
             let confidence = alike * (count as f64 / span_len as f64).sqrt();
             let score = context_score(new, (s, e), &before, &after);
             proposal = Some(Outcome {
                 status: Status::Edited,
                 reason: reason_for(&span.quote, &text),
+                sentence: None,
                 new: Some(Candidate {
                     start: s,
                     end: e,
                     quote: text,
                 }),
-                confidence: (confidence * 1000.0).round() / 1000.0,
+                confidence: (confidence * 100.0).round() / 100.0,
                 candidates: candidates.clone(),
                 signals: signals(score, None),
             });
         }
     }
-    // The quote's letters stand in a sentence that is not its own: a
-    // proposal for a person, as sure as the sentence around it survived.
+    // The quote's letters stand in a sentence that changed or is another
+    // one: a proposal for a person. Its confidence says how much of the
+    // sentence survived, and never passes CONTEXT_CONFIDENCE: only a
+    // person can tell whether it still makes the same claim.
     if let Some(c) = unsupported {
-        let confidence = (claim.kept(new, c.0, c.1).share() * 1000.0).round() / 1000.0;
+        let share = sentence.kept(new, c.0, c.1).share();
+        let confidence = (share * CONTEXT_CONFIDENCE * 100.0).round() / 100.0;
         if proposal.as_ref().is_none_or(|p| p.confidence < confidence) {
             let score = context_score(new, c, &before, &after);
             return Outcome {
                 status: Status::Edited,
                 reason: Some("context"),
+                sentence: Some(Box::new((
+                    sentence.text(&span.quote),
+                    ClaimContext::sentence(new, c.0, c.1).text(&span.quote),
+                ))),
                 new: Some(Candidate {
                     start: c.0,
                     end: c.1,
@@ -1059,6 +1083,7 @@ fn judge(
         candidates,
         signals: signals(scored.first().map_or((None, None), |s| s.1), None),
         reason: None,
+        sentence: None,
     }
 }
 

@@ -334,7 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             if !write && !review.drift.is_empty() {
                 out.push_str("nothing was written: run `annot reanchor --write` to apply the safe moves and mark the rest\n");
             }
-            if review.drift.is_empty() && review.problems.is_empty() {
+            if review.drift.is_empty() && !review.needs_review() {
                 out.push_str("every annotation is pinned to the current text of its source: nothing to reanchor\n");
             }
             print(&out);

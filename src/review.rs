@@ -393,6 +393,8 @@ pub fn annotation_changes(
     {
         return Vec::new();
     }
+    // A file the head cannot read has not lost its annotations.
+    let unreadable: BTreeSet<String> = unreadable_files(head).into_iter().map(|(f, _)| f).collect();
     let mut old_files: Vec<&AnnotationFile> = base
         .files
         .iter()
@@ -418,7 +420,11 @@ pub fn annotation_changes(
             // The very same annotation, read once from an unchanged file.
             Some((_, b)) if std::ptr::eq(*b, *a) => {}
             Some((old_file, b)) => {
-                let fields = changed_fields(b, a, &old_file.path, &file.path);
+                let mut fields = changed_fields(b, a, &old_file.path, &file.path);
+                let source = |f: &AnnotationFile| f.source.as_ref().map(|s| s.value.clone());
+                if source(old_file) != source(file) {
+                    fields.insert(0, "source".to_string());
+                }
                 if !fields.is_empty() {
                     changes.push(AnnotationDiff {
                         id: id.to_string(),
@@ -435,7 +441,7 @@ pub fn annotation_changes(
         }
     }
     for (id, (file, b)) in &old {
-        if !new.contains_key(id) {
+        if !new.contains_key(id) && !unreadable.contains(&file.path) {
             changes.push(AnnotationDiff {
                 id: id.to_string(),
                 file: file.path.clone(),
@@ -452,13 +458,45 @@ pub fn annotation_changes(
     changes
 }
 
+/// Annotation files that could not be read at all (their YAML or layout
+/// is broken), each with its first finding as `file:line:column: message`.
+pub fn unreadable_files(ws: &Workspace) -> Vec<(String, String)> {
+    let loaded: BTreeSet<&str> = ws.files.iter().map(|f| f.path.as_str()).collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for f in &ws.findings {
+        let p = &f.place;
+        if f.code.is_structural()
+            && p.file.starts_with("annotations/")
+            && !loaded.contains(p.file.as_str())
+            && !out.iter().any(|(file, _)| *file == p.file)
+        {
+            out.push((
+                p.file.clone(),
+                format!("{}:{}:{}: {}", p.file, p.line, p.column, f.message),
+            ));
+        }
+    }
+    out
+}
+
+/// Problems for the files of `ws` that could not be read.
+fn unreadable_problems(ws: &Workspace) -> Vec<String> {
+    unreadable_files(ws)
+        .into_iter()
+        .map(|(_, what)| {
+            format!("{what} — this file could not be read, so the drift and changes of its annotations are unknown; fix it first (`annot validate` shows it)")
+        })
+        .collect()
+}
+
 /// Sources whose text differs between the two states.
 fn source_changes(base: &Workspace, head: &Workspace) -> Vec<SourceChange> {
+    // A source no file of one side names (because that file could not be
+    // read, say) is unknown there, not changed.
     let sha = |ws: &Workspace, path: &str| {
         ws.sources
             .get(path)
-            .and_then(|s| s.as_ref().ok())
-            .map(|s| s.sha256().to_string())
+            .map(|s| s.as_ref().ok().map(|s| s.sha256().to_string()))
     };
     let mut paths: Vec<&String> = base.sources.keys().chain(head.sources.keys()).collect();
     paths.sort();
@@ -466,7 +504,7 @@ fn source_changes(base: &Workspace, head: &Workspace) -> Vec<SourceChange> {
     paths
         .into_iter()
         .filter_map(|path| {
-            let (old, new) = (sha(base, path), sha(head, path));
+            let (old, new) = (sha(base, path)?, sha(head, path)?);
             (old != new).then(|| SourceChange {
                 path: path.clone(),
                 old_sha256: old,
@@ -505,7 +543,10 @@ pub fn diff(
         changes: annotation_changes(&base_ws, &head_ws, &unchanged),
         missing: found.missing,
         unresolved: unresolved_of(&head_ws, None),
-        problems: found.problems,
+        problems: unreadable_problems(&head_ws)
+            .into_iter()
+            .chain(found.problems)
+            .collect(),
         notices,
     };
     // Two workspaces of 100,000 annotations take a while to free, and the
@@ -554,7 +595,15 @@ pub fn reanchor(
     let index = Tree::index(root).ok();
     let others: Vec<&Tree> = index.iter().collect();
     let found = drift_of(root, &ws, &tree, &others, only.as_deref())?;
-    let (drift, problems, drift_notices) = (found.entries, found.problems, found.notices);
+    let (drift, drift_notices) = (found.entries, found.notices);
+    let problems: Vec<String> = unreadable_problems(&ws)
+        .into_iter()
+        .filter(|p| {
+            only.as_ref()
+                .is_none_or(|paths| paths.iter().any(|f| p.starts_with(&format!("{f}:"))))
+        })
+        .chain(found.problems)
+        .collect();
     let mut done = Reanchored::default();
     if write {
         let mut by_file: BTreeMap<&str, Vec<&DriftEntry>> = BTreeMap::new();
@@ -760,11 +809,10 @@ fn set_span(node: &Node, start: usize, end: usize, edits: &mut Vec<Edit>) -> Res
     Ok(())
 }
 
-/// A confidence as written in `drift:`: two decimals, rounded down, so a
-/// proposal is never recorded as surer than it is.
+/// A confidence as written in `drift:`: two decimals, as drift computes it
+/// and `annot diff` shows it, so `--min-confidence` means what was shown.
 fn confidence_text(confidence: f64) -> String {
-    let c = (confidence.clamp(0.0, 1.0) * 100.0).floor() / 100.0;
-    format!("{c:.2}")
+    format!("{:.2}", confidence.clamp(0.0, 1.0))
 }
 
 /// The `drift:` value `reanchor --write` records for an annotation it
@@ -964,6 +1012,9 @@ pub struct Accepted {
     pub refusals: Vec<Finding>,
     /// Files that could not be written; every other file was.
     pub failures: Vec<String>,
+    /// With `--accept-all-edited`: the drifts left for a person, each as
+    /// (id, why: below the confidence, or not `edited`).
+    pub left: Vec<(String, String)>,
 }
 
 /// `annot reanchor --accept ID...` / `--accept-all-edited`: applies the
@@ -988,6 +1039,7 @@ pub fn accept(
         .filter(|f| only.as_ref().is_none_or(|o| o.contains(&f.path)))
         .collect();
     let mut chosen: BTreeMap<&str, Vec<&Annotation>> = BTreeMap::new();
+    let mut left = Vec::new();
     match which {
         Accept::Ids(ids) => {
             let index: BTreeMap<&str, (&AnnotationFile, &Annotation)> = files
@@ -1031,12 +1083,30 @@ pub fn accept(
                             .entry(file.path.as_str())
                             .or_default()
                             .push(annotation);
+                    } else {
+                        left.push((
+                            annotation.id.value.clone(),
+                            format!("confidence {:.2}", proposal.confidence),
+                        ));
+                    }
+                }
+                for annotation in &file.annotations {
+                    if let Some(drift) = &annotation.drift {
+                        if drift.value.proposal.is_none() {
+                            left.push((
+                                annotation.id.value.clone(),
+                                format!("{}, no proposal", drift.value.status.as_str()),
+                            ));
+                        }
                     }
                 }
             }
         }
     }
-    let mut done = Accepted::default();
+    let mut done = Accepted {
+        left,
+        ..Accepted::default()
+    };
     for (path, annotations) in chosen {
         let Some(file) = ws.files.iter().find(|f| f.path == path) else {
             continue;

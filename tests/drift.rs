@@ -364,7 +364,7 @@ fn reanchor_write_changes_only_the_promised_scalars() {
         "    start: 40\r\n",
         "    end: 54\r\n",
         "\r\n",
-        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\", new_start: 83, new_end: 97, new_quote: \"the dog barked\", confidence: 0.58}}}}  # flow\r\n"),
+        &format!("  - {{id: p2, kind: claim, quote: \"the dog barked twice\", start: 63, end: 83, drift: {{status: edited, from_sha256: {old_pin}, old_start: 63, old_end: 83, old_quote: \"the dog barked twice\", new_start: 83, new_end: 97, new_quote: \"the dog barked\", confidence: 0.59}}}}  # flow\r\n"),
         "  - id: p3\r\n",
         "    kind: claim\r\n",
         "    quote: ends the story\r\n",
@@ -502,7 +502,7 @@ fn a_question_is_not_the_claim() {
 }
 
 #[test]
-fn an_edit_beside_the_span_keeps_it_safe() {
+fn an_edit_in_the_span_s_sentence_is_for_a_person_one_beside_it_is_not() {
     let ws = Ws::new();
     ws.write(SEED_PATH, CLAIM);
     ws.write(
@@ -515,16 +515,30 @@ fn an_edit_beside_the_span_keeps_it_safe() {
     git(ws.path(), &["init", "-q"]);
     git(ws.path(), &["add", "-A"]);
     git(ws.path(), &["commit", "-qm", "first"]);
-    // The attribution at the end changes; the words before the span stay.
+    // The sentence before changes and a line is inserted: the claim's own
+    // sentence is whole, so it is carried.
     ws.write(
         SEED_PATH,
         format!(
             "A new first line.\n{}",
-            CLAIM.replace("the council said.", "TASS reported.")
+            CLAIM.replace("met on Monday", "met on Tuesday")
         ),
     );
     let run = ws.run(&["diff", "--format", "json"]);
     assert_eq!(status_of(&run, "c1").0, "shifted", "{}", run.stdout);
+    // Its attribution changes: the same words, another claim perhaps.
+    ws.write(
+        SEED_PATH,
+        CLAIM.replace("the council said.", "a blogger claimed."),
+    );
+    let run = ws.run(&["diff", "--format", "json"]);
+    let (status, confidence, reason) = status_of(&run, "c1");
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("edited", Some("context"))
+    );
+    assert!(confidence <= 0.5, "{confidence}");
+    assert_eq!(run.json()["drift"][0]["new"]["start"], 39);
 }
 
 /// The combined edit a fact-checker tried on this workspace: "agreement"
@@ -688,7 +702,12 @@ fn markdown_names_each_changed_source_with_its_statuses() {
         .find(|l| l.starts_with("| <code>seeds/000&#95;58609d336a8452fe.txt</code> |"))
         .unwrap_or_else(|| panic!("no row for {tass}:\n{md}"));
     // intact, shifted, moved, edited, deleted, ambiguous
-    assert!(row.ends_with("| 1 | 26 | · | · | **1** | · |"), "{row}");
+    // Every span in the lead sentence, whose subject changed, is for a
+    // person; the rest of the report is carried.
+    assert!(
+        row.ends_with("| 1 | 20 | · | **5** | **1** | **1** |"),
+        "{row}"
+    );
     // Needs review comes before what was carried safely.
     let review = md.find("#### Needs review").unwrap();
     assert!(review < md.find("#### Sources changed").unwrap());
@@ -744,4 +763,123 @@ fn markdown_shows_backticks_and_pipes_as_written() {
     let expected = "<code>&#96;rm -rf&#96; &#124; grep &#42;bold&#42; &#60;b&#62;x&#60;/b&#62; &#64;team &#35;12</code>";
     assert!(md.contains(expected), "{md}");
     assert!(!md.contains('ˋ') && !md.contains("\\|"), "{md}");
+}
+
+#[test]
+fn an_unreadable_annotation_file_is_a_problem_not_removed_annotations() {
+    let ws = repo(THREE);
+    ws.write(SEED_PATH, format!("A new opening line.\n{TEXT}"));
+    let text = ws.read(A);
+    ws.write(
+        A,
+        text.replace("quote: tells of a cat", "quote: [tells of a cat"),
+    );
+    let run = ws.run(&["diff", "--format", "json"]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    let json = run.json();
+    assert_eq!(
+        json["changes"],
+        serde_json::json!([]),
+        "nothing was removed"
+    );
+    assert_eq!(json["sources"], serde_json::json!([]), "{json}");
+    let problem = json["problems"][0].as_str().unwrap();
+    assert!(
+        problem.starts_with("annotations/a.yaml:4:") && problem.contains("could not be read"),
+        "{problem}"
+    );
+    let reanchor = ws.run(&["reanchor"]);
+    assert_eq!(reanchor.status, 1);
+    assert!(
+        !reanchor.stdout.contains("nothing to reanchor"),
+        "{}",
+        reanchor.stdout
+    );
+}
+
+#[test]
+fn a_source_pointed_at_a_renamed_seed_is_a_change() {
+    let ws = this_workspace();
+    git(ws.path(), &["mv", UPI, "seeds/upi.txt"]);
+    let text = ws.read("annotations/upi.yaml");
+    ws.write(
+        "annotations/upi.yaml",
+        text.replace(&format!("source: {UPI}"), "source: seeds/upi.txt"),
+    );
+    let json = ws.run(&["diff", "--format", "json"]).json();
+    let changes = json["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    assert!(
+        changes.iter().all(|c| c["fields"][0] == "source"),
+        "{changes:?}"
+    );
+    assert_eq!(json["missing"], serde_json::json!([]));
+}
+
+#[test]
+fn reanchor_names_a_missing_seed_instead_of_nothing_to_do() {
+    let ws = this_workspace();
+    git(ws.path(), &["rm", "-q", UPI]);
+    let run = ws.run(&["reanchor"]);
+    assert_eq!(run.status, 1);
+    assert!(run.stdout.contains("sources missing:"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("nothing to reanchor"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn safe_drift_still_names_the_command_that_settles_the_pins() {
+    let ws = repo(THREE);
+    ws.write(SEED_PATH, format!("A new opening line.\n{TEXT}"));
+    let run = ws.run(&["diff"]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("can be carried safely, but their files still pin the old text")
+            && run.stdout.contains("run `annot reanchor --write`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn invisible_characters_in_quotes_are_shown_escaped() {
+    let text = "Intro line.\nHe said: zero\u{200b}width and \u{202e}reversed words here.\nEnd.\n";
+    let ws = Ws::new();
+    ws.write(SEED_PATH, text);
+    let quote = "zero\u{200b}width and \u{202e}reversed";
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"zero\\u200Bwidth and \\u202Ereversed\", start: 21, end: {}}}\n",
+            sha256(text.as_bytes()),
+            21 + quote.chars().count()
+        ),
+    );
+    assert_findings(&ws.validate(), 0, &[]);
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    ws.write(SEED_PATH, text.replace("words", "letters"));
+    for format in ["human", "markdown", "github"] {
+        let out = ws.run(&["diff", "--format", format]).stdout;
+        assert!(
+            !out.contains('\u{200b}') && !out.contains('\u{202e}'),
+            "{format}: {out}"
+        );
+        // Markdown writes the backslash as a character reference.
+        let escape = if format == "markdown" {
+            "&#92;u"
+        } else {
+            "\\u"
+        };
+        assert!(
+            out.contains(&format!("{escape}{{200b}}"))
+                && out.contains(&format!("{escape}{{202e}}")),
+            "{format}: {out}"
+        );
+    }
 }

@@ -736,6 +736,12 @@ fn accept_all_edited_keeps_those_below_the_confidence() {
     let run = ws.run(&["reanchor", "--accept-all-edited", "--min-confidence", "1"]);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert!(
+        run.stdout
+            .contains("left for a person: dog (confidence 0.88)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stdout.starts_with("nothing to accept"),
         "{}",
         run.stdout

@@ -1,21 +1,17 @@
 //! Whether a span's own sentence came along with it. The same letters in
-//! another sentence — a denial, a rumour, a question, another speaker — are
-//! not the same claim, so a span may be carried without review only where
-//! the words of its sentence next to it survived on at least one side (or,
-//! for a span that is a whole sentence or line, where it still stands alone
-//! between the same kind of boundaries).
+//! another sentence — a denial, a rumour, a question, another speaker — or
+//! in its own sentence rewritten around them are not certainly the same
+//! claim, so a span may be carried without review only where its whole
+//! sentence survived on both sides of it, out to the same kind of
+//! boundaries (a sentence or line moved as a unit keeps them).
 
 use crate::source::SourceText;
 
-/// How far the sentence around a span is compared on each side, in code
-/// points, when the sentence boundary is farther away.
-pub const REACH: usize = 64;
+/// How far a span's sentence is followed on each side, in code points: a
+/// text without sentence ends is compared this far.
+pub const SENTENCE: usize = 1_000;
 
-/// A span that starts (or ends) its sentence keeps it when this many code
-/// points after (before) it are unchanged.
-pub const NEAR: usize = 24;
-
-/// The old text next to a span, out to its sentence boundary or `REACH`
+/// The old text next to a span, out to its sentence boundary or `SENTENCE`
 /// code points, whichever is nearer.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimContext<'a> {
@@ -40,9 +36,6 @@ pub struct Kept {
     /// The share of each side that survives next to the place, in [0, 1].
     pub before_share: f64,
     pub after_share: f64,
-    /// How many code points of each side survive next to the place.
-    pub before_common: usize,
-    pub after_common: usize,
 }
 
 impl Kept {
@@ -92,10 +85,6 @@ fn fold(c: char) -> char {
     }
 }
 
-fn has_words(s: &str) -> bool {
-    s.chars().any(char::is_alphanumeric)
-}
-
 /// Whether `text[..at]` ends at a sentence or line boundary (or is empty),
 /// perhaps followed by spaces and quotation marks.
 fn boundary_before(text: &str, at: usize) -> bool {
@@ -139,8 +128,10 @@ fn common_head(a: &str, b: &str) -> usize {
 }
 
 impl<'a> ClaimContext<'a> {
-    /// The claim context of `[start, end)` in `text` (code points).
-    pub fn around(text: &'a SourceText, start: usize, end: usize) -> ClaimContext<'a> {
+    /// The sentence around `[start, end)` of `text` (code points), out to
+    /// its boundaries, at most `SENTENCE` code points a side.
+    pub fn sentence(text: &'a SourceText, start: usize, end: usize) -> ClaimContext<'a> {
+        let reach = SENTENCE;
         let t = text.text();
         let (Some(b0), Some(b1)) = (text.byte_of(start), text.byte_of(end)) else {
             return ClaimContext::given("", "");
@@ -153,7 +144,7 @@ impl<'a> ClaimContext<'a> {
                 before = (next, true);
                 break;
             }
-            if count + 1 >= REACH {
+            if count + 1 >= reach {
                 before = (i, false);
                 break;
             }
@@ -181,7 +172,7 @@ impl<'a> ClaimContext<'a> {
                     after = (next + close, false);
                     break;
                 }
-                if count + 1 >= REACH {
+                if count + 1 >= reach {
                     after = (next, false);
                     break;
                 }
@@ -199,6 +190,11 @@ impl<'a> ClaimContext<'a> {
             bounded_before: before.1,
             bounded_after: after.1,
         }
+    }
+
+    /// The sentence with `quote` in the span's place.
+    pub fn text(&self, quote: &str) -> String {
+        format!("{}{quote}{}", self.before, self.after)
     }
 
     /// A claim context known only from the annotation's own prefix and
@@ -223,8 +219,6 @@ impl<'a> ClaimContext<'a> {
                 after: false,
                 before_share: 0.0,
                 after_share: 0.0,
-                before_common: 0,
-                after_common: 0,
             };
         };
         // Common characters next to the place, and where they reach. The
@@ -277,21 +271,16 @@ impl<'a> ClaimContext<'a> {
             after: after_whole,
             before_share: share(common_before, n_before, before_whole),
             after_share: share(common_after, n_after, after_whole),
-            before_common: common_before,
-            after_common: common_after,
         }
     }
 
-    /// Whether a place that keeps `kept` still carries the same claim: the
-    /// words next to the span survive whole on at least one side; or the
-    /// span stands between the same boundaries on both sides (a whole
-    /// sentence or line); or it starts (ends) its sentence as before and
-    /// `NEAR` code points after (before) it survive.
+    /// Whether a place keeps the span's sentence: both sides whole, out to
+    /// the same kind of boundaries. A sentence moved with the span keeps
+    /// both; a sentence edited around the span, or one reused inside
+    /// another — "Rumours claim that …" before it, "…, a blogger wrote"
+    /// after it — keeps at most one.
     pub fn supports(&self, kept: Kept) -> bool {
-        let before =
-            kept.before && (kept.after || has_words(self.before) || kept.after_common >= NEAR);
-        let after = kept.after && (has_words(self.after) || kept.before_common >= NEAR);
-        before || after
+        kept.before && kept.after
     }
 }
 
@@ -305,7 +294,7 @@ mod tests {
 
     fn context_of<'a>(t: &'a SourceText, quote: &str) -> ClaimContext<'a> {
         let (s, e) = t.occurrences(quote)[0];
-        ClaimContext::around(t, s, e)
+        ClaimContext::sentence(t, s, e)
     }
 
     #[test]
@@ -337,12 +326,19 @@ mod tests {
     }
 
     #[test]
-    fn one_side_of_the_sentence_is_enough() {
+    fn an_edit_anywhere_in_the_sentence_is_for_a_person() {
         let old = text("Kim will send 5,000 military builders to Kursk, the council said.\n");
         let new = text("Kim will send 5,000 military builders to Kursk, TASS reported.\n");
         let c = context_of(&old, "5,000 military builders");
         let (s, e) = new.occurrences("5,000 military builders")[0];
-        assert!(c.supports(c.kept(&new, s, e)));
+        let k = c.kept(&new, s, e);
+        assert!(k.before && !k.after, "{k:?}");
+        assert!(!c.supports(k));
+        // The rest of the sentence elsewhere: every other span keeps it.
+        let more =
+            text("Yesterday. Kim will send 5,000 military builders to Kursk, the council said.\n");
+        let (s, e) = more.occurrences("5,000 military builders")[0];
+        assert!(c.supports(c.kept(&more, s, e)));
     }
 
     #[test]
@@ -368,22 +364,6 @@ mod tests {
     }
 
     #[test]
-    fn a_span_that_starts_its_sentence_keeps_it_with_the_words_after_it() {
-        let old = text(
-            "June 17. North Korean leader Kim Jong Un will send 1,000 combat engineers and more.\n",
-        );
-        let new = text(
-            "June 17. North Korean leader Kim Jong Un will send 1,000 combat sappers and more.\n",
-        );
-        let c = context_of(&old, "North Korean leader Kim Jong Un");
-        let (s, e) = new.occurrences("North Korean leader Kim Jong Un")[0];
-        assert!(c.supports(c.kept(&new, s, e)));
-        let rumour = text("June 17. Rumours say North Korean leader Kim Jong Un will send 1,000 combat engineers.\n");
-        let (s, e) = rumour.occurrences("North Korean leader Kim Jong Un")[0];
-        assert!(!c.supports(c.kept(&rumour, s, e)));
-    }
-
-    #[test]
     fn sentences_end_in_other_scripts_too() {
         let t = text("这是第一句。金正恩将派遣五千名军事建筑工人。");
         let c = context_of(&t, "五千名");
@@ -392,6 +372,20 @@ mod tests {
         let c = context_of(&t, "جملہ یہاں");
         assert_eq!(c.before, "دوسرا ");
         assert!(c.bounded_before);
+    }
+
+    #[test]
+    fn a_sentence_reused_inside_another_does_not_move_its_claims() {
+        let old = text("Before. Shoigu said Kim decided to send a thousand sappers to clear the mines of the Kursk region, he said on Tuesday.\nAfter.\n");
+        let moved = text("After.\nBefore. Shoigu said Kim decided to send a thousand sappers to clear the mines of the Kursk region, he said on Tuesday.\n");
+        let hedged = text("Before.\nAfter. Rumours claim that Shoigu said Kim decided to send a thousand sappers to clear the mines of the Kursk region, he said on Tuesday.\n");
+        let quote = "a thousand sappers";
+        let (s, e) = old.occurrences(quote)[0];
+        let c = ClaimContext::sentence(&old, s, e);
+        let (s, e) = moved.occurrences(quote)[0];
+        assert!(c.supports(c.kept(&moved, s, e)));
+        let (s, e) = hedged.occurrences(quote)[0];
+        assert!(!c.supports(c.kept(&hedged, s, e)));
     }
 
     #[test]

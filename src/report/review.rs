@@ -32,9 +32,7 @@ pub fn visible(s: &str) -> String {
         match c {
             '\n' | '\r' => out.push('⏎'),
             '\t' => out.push(' '),
-            c if c.is_control()
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
+            c if c.is_control() || is_invisible(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
@@ -43,12 +41,29 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// Characters that change how a line shows without showing themselves:
+/// bidirectional controls, zero-width characters, the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// The first `n` characters of `s`, made visible (shortened before the
+/// escapes are made, so none is cut).
 fn clip(s: &str, n: usize) -> String {
-    let one = visible(s);
-    if one.chars().count() <= n {
-        one
+    if s.chars().count() <= n {
+        visible(s)
     } else {
-        format!("{}…", one.chars().take(n).collect::<String>())
+        format!("{}…", visible(&s.chars().take(n).collect::<String>()))
     }
 }
 
@@ -89,14 +104,17 @@ pub fn summary(review: &Review) -> String {
     let verdict = if review_count == 0 {
         "nothing needs review".to_string()
     } else {
-        format!("{review_count} need review")
+        format!(
+            "{review_count} {} review",
+            if review_count == 1 { "needs" } else { "need" }
+        )
     };
     format!("{}; {verdict}", parts.join("; "))
 }
 
 fn describe_new(d: &DriftEntry) -> String {
     match (&d.outcome.new, d.outcome.status) {
-        (Some(n), _) => format!("{}..{} \"{}\"", n.start, n.end, clip(&n.quote, 80)),
+        (Some(n), _) => format!("{}..{} \"{}\"", n.start, n.end, clip(&n.quote, 120)),
         (None, Status::Ambiguous) => {
             let places: Vec<String> = d
                 .outcome
@@ -143,6 +161,16 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
         .iter()
         .filter(|d| !d.outcome.status.is_safe())
         .count();
+    let with_proposal = review
+        .drift
+        .iter()
+        .filter(|d| !d.outcome.status.is_safe() && d.outcome.new.is_some())
+        .count();
+    let then = if with_proposal > 0 {
+        "fix each span by hand, or accept its proposal with `annot reanchor --accept ID`"
+    } else {
+        "fix each span by hand and delete its `drift:`"
+    };
     if unsafe_drift > 0 {
         let who = plural(
             unsafe_drift,
@@ -150,10 +178,15 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
             "annotations need a person",
         );
         steps.push(if review.command == "reanchor" {
-            format!("{who}: once `annot reanchor --write` has marked them with `drift:`, fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+            format!("{who}: once `annot reanchor --write` has marked them with `drift:`, {then}")
         } else {
-            format!("{who}: run `annot reanchor --write` to carry the safe spans and mark these with `drift:`; then fix each span by hand, or accept its proposal with `annot reanchor --accept ID`")
+            format!("{who}: run `annot reanchor --write` to carry the safe spans and mark these with `drift:`; then {then}")
         });
+    } else if review.command == "diff" && review.drift.iter().any(|d| d.outcome.status.is_safe()) {
+        steps.push(format!(
+            "{} can be carried safely, but their files still pin the old text (`annot validate` reports `pin-mismatch`): run `annot reanchor --write`",
+            plural(review.drift.len(), "annotation", "annotations")
+        ));
     }
     for m in &review.missing {
         steps.push(match &m.renamed_to {
@@ -231,7 +264,7 @@ pub fn human(review: &Review) -> String {
                 "            was {}..{} \"{}\"\n",
                 d.old_start,
                 d.old_end,
-                clip(&d.old_quote, 80)
+                clip(&d.old_quote, 120)
             ));
             let mut now = format!("            now {}", describe_new(d));
             if o.status == Status::Edited {
@@ -246,6 +279,12 @@ pub fn human(review: &Review) -> String {
                         word_diff_line(&d.old_quote, &n.quote)
                     ));
                 }
+            }
+            if let Some(sentence) = &o.sentence {
+                out.push_str(&format!(
+                    "            sentence {}\n",
+                    word_diff_line(&sentence.0, &sentence.1)
+                ));
             }
         }
     }
@@ -694,6 +733,12 @@ pub fn markdown(review: &Review) -> String {
                             md_word_diff(&d.old_quote, &n.quote)
                         ));
                     }
+                    if let Some(sentence) = &o.sentence {
+                        out.push_str(&format!(
+                            "- its sentence: {}\n",
+                            md_word_diff(&sentence.0, &sentence.1)
+                        ));
+                    }
                 }
                 (None, Status::Ambiguous) => {
                     out.push_str("- fits equally well at:\n");
@@ -837,13 +882,21 @@ pub fn github(review: &Review) -> String {
             d.outcome.status.as_str(),
             visible(&d.id)
         );
-        let message = format!(
+        let mut message = format!(
             "was {}..{} \"{}\"; now {}",
             d.old_start,
             d.old_end,
             clip(&d.old_quote, 120),
             describe_new(d)
         );
+        if d.outcome.status == Status::Edited {
+            message.push_str(&format!(" ({})", why_edited(d)));
+        }
+        message.push_str(match (&d.outcome.new, d.outcome.status) {
+            (Some(_), _) => ". Run `annot reanchor --write`, check the proposal, then `annot reanchor --accept ID`",
+            (None, Status::Ambiguous) => ". Run `annot reanchor --write`, then set the span to the right candidate by hand and delete `drift:`",
+            (None, _) => ". Run `annot reanchor --write`, then re-anchor or remove the annotation by hand",
+        });
         out.push_str(&format!(
             "::warning file={},line={},title={}::{}\n",
             escape_property(&d.file),
@@ -934,12 +987,32 @@ pub fn accept_summary(accepted: &Accepted) -> String {
     let mut out = String::new();
     for (path, ids) in &accepted.files {
         out.push_str(&format!(
-            "wrote {path}: accepted the proposal of {} and removed its `drift:`\n",
-            ids.join(", ")
+            "wrote {path}: accepted the {} of {} and removed {} `drift:`\n",
+            if ids.len() == 1 {
+                "proposal"
+            } else {
+                "proposals"
+            },
+            ids.iter()
+                .map(|id| visible(id))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ids.len() == 1 { "its" } else { "their" }
         ));
     }
     if accepted.files.is_empty() && accepted.refusals.is_empty() && accepted.failures.is_empty() {
         out.push_str("nothing to accept: no `edited` drift has a proposal with that confidence\n");
+    }
+    if !accepted.left.is_empty() {
+        let left: Vec<String> = accepted
+            .left
+            .iter()
+            .map(|(id, why)| format!("{} ({why})", visible(id)))
+            .collect();
+        out.push_str(&format!(
+            "left for a person: {}; `annot validate` shows each with its proposal\n",
+            left.join(", ")
+        ));
     }
     out
 }
