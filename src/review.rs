@@ -48,6 +48,8 @@ pub struct AnnotationDiff {
     pub kind: String,
     pub quote: Option<String>,
     pub old_quote: Option<String>,
+    /// The span before and after, when it changed.
+    pub span: Option<(Option<(u64, u64)>, Option<(u64, u64)>)>,
 }
 
 /// An annotation file whose source is not in the new state: deleted, or
@@ -404,6 +406,7 @@ pub fn annotation_changes(
                 kind: a.kind.value.clone(),
                 quote,
                 old_quote: None,
+                span: None,
             }),
             // The very same annotation, read once from an unchanged file.
             Some((_, b)) if std::ptr::eq(*b, *a) => {}
@@ -423,6 +426,7 @@ pub fn annotation_changes(
                         kind: a.kind.value.clone(),
                         quote,
                         old_quote: b.quote.as_ref().map(|q| q.value.clone()),
+                        span: (a.span() != b.span()).then(|| (b.span(), a.span())),
                     });
                 }
             }
@@ -439,6 +443,7 @@ pub fn annotation_changes(
                 kind: b.kind.value.clone(),
                 quote: None,
                 old_quote: b.quote.as_ref().map(|q| q.value.clone()),
+                span: None,
             });
         }
     }
