@@ -36,6 +36,9 @@ pub struct DriftEntry {
     pub outcome: Outcome,
 }
 
+/// An annotation's `start`/`end`, if it has both.
+pub type Span = Option<(u64, u64)>;
+
 /// How an annotation differs between the two states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnnotationDiff {
@@ -49,7 +52,7 @@ pub struct AnnotationDiff {
     pub quote: Option<String>,
     pub old_quote: Option<String>,
     /// The span before and after, when it changed.
-    pub span: Option<(Option<(u64, u64)>, Option<(u64, u64)>)>,
+    pub span: Option<(Span, Span)>,
 }
 
 /// An annotation file whose source is not in the new state: deleted, or
