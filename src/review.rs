@@ -1044,11 +1044,22 @@ pub fn accept(
                 .collect();
             for id in ids {
                 let Some((file, annotation)) = index.get(id.as_str()) else {
-                    let known: Vec<&str> = index.keys().copied().collect();
                     return Err(WorkspaceError::UnknownId {
                         id: id.clone(),
-                        hint: load::did_you_mean(id, &known)
-                            .map(|best| format!("did you mean `{best}`?"))
+                        hint: if id.contains('/') || id.ends_with(".yaml") {
+                            Some(format!("`{id}` looks like a path: `--accept` takes only ids (every id after it); name the annotations, not their file"))
+                        } else {
+                            None
+                        }
+                        .or_else(|| {
+                            let drifted: Vec<&str> = index
+                                .iter()
+                                .filter(|(_, (_, a))| a.drift.is_some())
+                                .map(|(k, _)| *k)
+                                .collect();
+                            load::did_you_mean(id, &drifted)
+                                .map(|best| format!("did you mean `{best}`?"))
+                        })
                             .unwrap_or_else(|| "`annot validate` lists every annotation that carries `drift:` (drift-unresolved) with its id".to_string()),
                     });
                 };
