@@ -92,7 +92,7 @@ enum Command {
         #[arg(long, requires = "min_confidence")]
         accept_all_edited: bool,
         /// The lowest confidence --accept-all-edited accepts, from 0 to 1.
-        #[arg(long, value_name = "X", requires = "accept_all_edited", value_parser = confidence)]
+        #[arg(long, value_name = "X", requires = "accept_all_edited", value_parser = confidence, allow_negative_numbers = true)]
         min_confidence: Option<f64>,
     },
     /// Show one annotation: its text in context, its links both ways, and

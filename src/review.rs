@@ -36,6 +36,9 @@ pub struct DriftEntry {
     pub outcome: Outcome,
 }
 
+/// An annotation's `start`/`end`, if it has both.
+pub type Span = Option<(u64, u64)>;
+
 /// How an annotation differs between the two states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnnotationDiff {
@@ -48,6 +51,8 @@ pub struct AnnotationDiff {
     pub kind: String,
     pub quote: Option<String>,
     pub old_quote: Option<String>,
+    /// The span before and after, when it changed.
+    pub span: Option<(Span, Span)>,
 }
 
 /// An annotation file whose source is not in the new state: deleted, or
@@ -416,6 +421,7 @@ pub fn annotation_changes(
                 kind: a.kind.value.clone(),
                 quote: quote(),
                 old_quote: None,
+                span: None,
             }),
             // The very same annotation, read once from an unchanged file.
             Some((_, b)) if std::ptr::eq(*b, *a) => {}
@@ -435,6 +441,7 @@ pub fn annotation_changes(
                         kind: a.kind.value.clone(),
                         quote: quote(),
                         old_quote: b.quote.as_ref().map(|q| q.value.clone()),
+                        span: (a.span() != b.span()).then(|| (b.span(), a.span())),
                     });
                 }
             }
@@ -451,6 +458,7 @@ pub fn annotation_changes(
                 kind: b.kind.value.clone(),
                 quote: None,
                 old_quote: b.quote.as_ref().map(|q| q.value.clone()),
+                span: None,
             });
         }
     }
@@ -1052,11 +1060,22 @@ pub fn accept(
                 .collect();
             for id in ids {
                 let Some((file, annotation)) = index.get(id.as_str()) else {
-                    let known: Vec<&str> = index.keys().copied().collect();
                     return Err(WorkspaceError::UnknownId {
                         id: id.clone(),
-                        hint: load::did_you_mean(id, &known)
-                            .map(|best| format!("did you mean `{best}`?"))
+                        hint: if id.contains('/') || id.ends_with(".yaml") {
+                            Some(format!("`{id}` looks like a path: `--accept` takes only ids (every id after it); name the annotations, not their file"))
+                        } else {
+                            None
+                        }
+                        .or_else(|| {
+                            let drifted: Vec<&str> = index
+                                .iter()
+                                .filter(|(_, (_, a))| a.drift.is_some())
+                                .map(|(k, _)| *k)
+                                .collect();
+                            load::did_you_mean(id, &drifted)
+                                .map(|best| format!("did you mean `{best}`?"))
+                        })
                             .unwrap_or_else(|| "`annot validate` lists every annotation that carries `drift:` (drift-unresolved) with its id".to_string()),
                     });
                 };

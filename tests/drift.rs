@@ -883,3 +883,20 @@ fn invisible_characters_in_quotes_are_shown_escaped() {
         );
     }
 }
+
+#[test]
+fn a_re_spanned_annotation_shows_its_old_and_new_span() {
+    let ws = repo(THREE);
+    let text = ws.read(A);
+    ws.write(
+        A,
+        text.replace(
+            "quote: tells of a cat, start: 20, end: 34",
+            "quote: tells of a, start: 20, end: 30",
+        ),
+    );
+    let human = ws.run(&["diff"]).stdout;
+    assert!(human.contains("span 20..34 → 20..30"), "{human}");
+    let md = ws.run(&["diff", "--format", "markdown"]).stdout;
+    assert!(md.contains("| quote, span 20..34 → 20..30 |"), "{md}");
+}

@@ -128,6 +128,10 @@ fn describe_new(d: &DriftEntry) -> String {
     }
 }
 
+fn span_text(span: Option<(u64, u64)>) -> String {
+    span.map_or("(none)".to_string(), |(s, e)| format!("{s}..{e}"))
+}
+
 /// Why an edited proposal is what it is, in words.
 fn why_edited(d: &DriftEntry) -> String {
     let o = &d.outcome;
@@ -330,6 +334,13 @@ pub fn human(review: &Review) -> String {
                 visible(&c.file),
                 c.line
             ));
+            if let Some((was, now)) = c.span {
+                out.push_str(&format!(
+                    "            span {} → {}\n",
+                    span_text(was),
+                    span_text(now)
+                ));
+            }
             match (&c.old_quote, &c.quote) {
                 (Some(a), Some(b)) if a != b => {
                     out.push_str(&format!("            {}\n", word_diff_line(a, b)))
@@ -849,12 +860,27 @@ pub fn markdown(review: &Review) -> String {
                 (_, Some(q)) | (Some(q), None) => md_code(q, 160),
                 _ => String::new(),
             };
+            let fields = match c.span {
+                Some((was, now)) => c
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        if f == "span" {
+                            format!("span {} → {}", span_text(was), span_text(now))
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => c.fields.join(", "),
+            };
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
                 c.change,
                 md_code(&c.id, 120),
                 md_literal(&c.kind),
-                c.fields.join(", "),
+                fields,
                 quote
             ));
         }
