@@ -704,10 +704,7 @@ fn markdown_names_each_changed_source_with_its_statuses() {
     // intact, shifted, moved, edited, deleted, ambiguous
     // Every span in the lead sentence, whose subject changed, is for a
     // person; the rest of the report is carried.
-    assert!(
-        row.ends_with("| 1 | 20 | · | **6** | **1** | · |"),
-        "{row}"
-    );
+    assert!(row.ends_with("| 1 | 20 | · | **6** | **1** | · |"), "{row}");
     // Needs review comes before what was carried safely.
     let review = md.find("#### Needs review").unwrap();
     assert!(review < md.find("#### Sources changed").unwrap());
