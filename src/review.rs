@@ -1079,7 +1079,7 @@ pub fn accept(
                             .unwrap_or_else(|| "`annot validate` lists every annotation that carries `drift:` (drift-unresolved) with its id".to_string()),
                     });
                 };
-                nothing_to_accept(file, annotation)?;
+                nothing_to_accept(file, annotation, &ws.findings)?;
                 let list = chosen.entry(file.path.as_str()).or_default();
                 if !list.iter().any(|a| a.id.value == *id) {
                     list.push(annotation);
@@ -1150,9 +1150,27 @@ pub fn accept(
 }
 
 /// An id given to `--accept` must carry a drift with a proposal.
-fn nothing_to_accept(file: &AnnotationFile, annotation: &Annotation) -> Result<(), WorkspaceError> {
+fn nothing_to_accept(
+    file: &AnnotationFile,
+    annotation: &Annotation,
+    findings: &[Finding],
+) -> Result<(), WorkspaceError> {
     let id = annotation.id.value.clone();
     let place = format!("{}:{}", file.path, annotation.id.pos.line);
+    // A `drift:` the loader refused is there, only unreadable.
+    let broken = findings.iter().find(|f| {
+        f.code.is_structural() && f.id.as_deref() == Some(id.as_str()) && f.place.file == file.path
+    });
+    if let (None, Some(f)) = (&annotation.drift, broken) {
+        return Err(WorkspaceError::NothingToAccept {
+            id,
+            why: format!(
+                "its entry cannot be read whole, so neither can a `drift:` in it ({}:{}:{}): {}",
+                f.place.file, f.place.line, f.place.column, f.message
+            ),
+            hint: "fix the `drift:` entry as `annot validate` says, or set `quote`, `start` and `end` by hand and delete it".to_string(),
+        });
+    }
     let Some(drift) = &annotation.drift else {
         return Err(WorkspaceError::NothingToAccept {
             id,

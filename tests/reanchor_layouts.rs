@@ -882,3 +882,28 @@ fn min_confidence_outside_zero_to_one_is_a_usage_error() {
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
 }
+
+#[test]
+fn accept_of_a_malformed_drift_says_what_is_wrong_with_it() {
+    let ws = drifted();
+    assert_eq!(ws.run(&["reanchor", "--write"]).status, 1);
+    let written = ws.read(A);
+    let at = written
+        .find("confidence: 0.")
+        .expect("a recorded confidence");
+    let broken = format!(
+        "{}confidence: 1.5{}",
+        &written[..at],
+        &written[at + "confidence: 0.88".len()..]
+    );
+    ws.write(A, &broken);
+    let run = ws.run(&["reanchor", "--accept", "dog"]);
+    assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+    let err = review::accept(ws.path(), &[], &Accept::Ids(vec!["dog".to_string()])).unwrap_err();
+    assert!(
+        err.to_string().starts_with("there is nothing to accept for `dog`: its entry cannot be read whole, so neither can a `drift:` in it (annotations/a.yaml:11:")
+            && err.to_string().ends_with("): `confidence` must be a number from 0 to 1, found 1.5"),
+        "{err}"
+    );
+    assert_eq!(ws.read(A), broken, "nothing is written");
+}
