@@ -383,9 +383,9 @@ pub struct Loaded<T> {
 fn load_with<T>(
     path: &str,
     bytes: &[u8],
-    read: impl FnOnce(&mut Reader, &Node) -> Option<T>,
+    read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
 ) -> Loaded<T> {
-    let root = match parse_yaml(path, bytes) {
+    let mut root = match parse_yaml(path, bytes) {
         Ok(root) => root,
         Err(finding) => {
             return Loaded {
@@ -395,7 +395,7 @@ fn load_with<T>(
         }
     };
     let mut reader = Reader::new(path);
-    let value = read(&mut reader, &root);
+    let value = read(&mut reader, &mut root);
     // Freeing the tree of a large file takes a while, and nothing waits
     // for it.
     if bytes.len() > 1 << 20 {
@@ -417,7 +417,25 @@ pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
     })
 }
 
-fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<AnnotationFile> {
+/// Takes the annotations out of a file's tree, leaving an empty list in
+/// their place, so each can be freed as soon as it is read: a large file's
+/// tree and its model are then never alive whole at the same time.
+fn take_annotations(root: &mut Node) -> Vec<Node> {
+    let Value::Map(entries) = &mut root.value else {
+        return Vec::new();
+    };
+    match entries.iter_mut().find(|(k, _)| k.name == "annotations") {
+        Some((_, node)) => match &mut node.value {
+            Value::Seq(items) => std::mem::take(items),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    }
+}
+
+fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Option<AnnotationFile> {
+    let owned = take_annotations(root);
+    let root: &Node = root;
     if root.value == Value::Null {
         r.schema(
             Pos {
@@ -455,11 +473,12 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
     let anchored = fields.contains_key("source");
     let complete = r.findings.is_empty();
     let mut annotations = Vec::new();
-    if let Some(items) = r.list(&fields, "annotations", None) {
+    if r.list(&fields, "annotations", None).is_some() {
+        let items = owned;
         annotations.reserve(items.len());
         if items.len() < PARALLEL_ANNOTATIONS {
             for item in items {
-                if let Some(annotation) = read_annotation(r, item, anchored) {
+                if let Some(annotation) = read_annotation(r, &item, anchored) {
                     annotations.push(annotation);
                 }
             }
@@ -467,13 +486,15 @@ fn read_annotation_file(r: &mut Reader, root: &Node, text: Arc<str>) -> Option<A
             // A file of many annotations is read in parallel pieces, each
             // with its own reader (an annotation's findings depend on
             // nothing read before it); pieces are joined in order.
+            let file = r.file;
             let pieces: Vec<(Vec<Annotation>, Vec<Finding>)> = items
-                .par_chunks(PARALLEL_ANNOTATIONS / 4)
+                .into_par_iter()
+                .chunks(PARALLEL_ANNOTATIONS / 4)
                 .map(|piece| {
-                    let mut reader = Reader::new(r.file);
+                    let mut reader = Reader::new(file);
                     let read: Vec<Annotation> = piece
-                        .iter()
-                        .filter_map(|item| read_annotation(&mut reader, item, anchored))
+                        .into_iter()
+                        .filter_map(|item| read_annotation(&mut reader, &item, anchored))
                         .collect();
                     (read, reader.findings)
                 })
@@ -871,7 +892,7 @@ fn read_candidates(
 }
 
 pub fn vocabulary(path: &str, bytes: &[u8]) -> Loaded<Vocabulary> {
-    load_with(path, bytes, read_vocabulary)
+    load_with(path, bytes, |r, root| read_vocabulary(r, root))
 }
 
 fn read_vocabulary(r: &mut Reader, root: &Node) -> Option<Vocabulary> {
@@ -989,7 +1010,7 @@ fn read_kind(r: &mut Reader, def: &Node) -> Option<KindDef> {
 }
 
 pub fn sources_meta(path: &str, bytes: &[u8]) -> Loaded<SourcesMeta> {
-    load_with(path, bytes, read_sources_meta)
+    load_with(path, bytes, |r, root| read_sources_meta(r, root))
 }
 
 fn read_sources_meta(r: &mut Reader, root: &Node) -> Option<SourcesMeta> {
