@@ -897,3 +897,17 @@ fn a_re_spanned_annotation_shows_its_old_and_new_span() {
     let md = ws.run(&["diff", "--format", "markdown"]).stdout;
     assert!(md.contains("| quote, span 20..34 → 20..30 |"), "{md}");
 }
+
+#[test]
+fn next_steps_name_the_ids_to_accept() {
+    let ws = repo(THREE);
+    ws.write(
+        SEED_PATH,
+        "The third paragraph ends the story.\n\nThe first paragraph tells of a kitten.\n",
+    );
+    let human = ws.run(&["diff"]).stdout;
+    assert!(
+        human.contains("check its proposal and accept it with `annot reanchor --accept p1`"),
+        "{human}"
+    );
+}

@@ -170,10 +170,26 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
         .iter()
         .filter(|d| !d.outcome.status.is_safe() && d.outcome.new.is_some())
         .count();
-    let then = if with_proposal > 0 {
-        "fix each span by hand, or accept its proposal with `annot reanchor --accept ID`"
+    // Name the ids when they are few and plain enough to paste.
+    let ids: Vec<&str> = review
+        .drift
+        .iter()
+        .filter(|d| !d.outcome.status.is_safe() && d.outcome.new.is_some())
+        .map(|d| d.id.as_str())
+        .collect();
+    let plain = |id: &str| {
+        id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+    };
+    let accept = if !ids.is_empty() && ids.len() <= 12 && ids.iter().all(|id| plain(id)) {
+        format!("`annot reanchor --accept {}`", ids.join(" "))
     } else {
-        "fix each span by hand and delete its `drift:`"
+        "`annot reanchor --accept ID`".to_string()
+    };
+    let then = if with_proposal > 0 {
+        format!("fix each span by hand, or check its proposal and accept it with {accept}")
+    } else {
+        "fix each span by hand and delete its `drift:`".to_string()
     };
     if unsafe_drift > 0 {
         let who = plural(
