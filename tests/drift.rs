@@ -11,15 +11,22 @@ const TEXT: &str = "The first paragraph tells of a cat.\n\nThe second paragraph 
 
 /// A committed workspace on TEXT with one annotation per paragraph.
 fn repo(annotations: &str) -> Ws {
+    repo_on(TEXT, annotations)
+}
+
+/// A committed workspace whose seed is `text`, with `annotations` (the
+/// items of annotations/a.yaml) pinned to it and validating clean.
+fn repo_on(text: &str, annotations: &str) -> Ws {
     let ws = Ws::new();
-    ws.write(SEED_PATH, TEXT);
+    ws.write(SEED_PATH, text);
     ws.write(
         A,
         format!(
             "source: {SEED_PATH}\nsha256: {}\nannotations:\n{annotations}",
-            sha256(TEXT.as_bytes())
+            sha256(text.as_bytes())
         ),
     );
+    assert_findings(&ws.validate(), 0, &[]);
     git(ws.path(), &["init", "-q"]);
     git(ws.path(), &["add", "-A"]);
     git(ws.path(), &["commit", "-qm", "first"]);
@@ -442,24 +449,14 @@ fn status_of(run: &Run, id: &str) -> (String, f64, Option<String>) {
 }
 
 const CLAIM: &str = "Officials met on Monday.\nKim will send 5,000 military builders to Kursk, the council said.\nThe talks went on.\n";
+const C1: &str =
+    "  - {id: c1, kind: claim, quote: \"5,000 military builders\", start: 39, end: 62}\n";
 
 /// A sentence replaced by another that reuses its words to say something
 /// else: never safe, offered as a proposal with a low confidence, and
 /// `reanchor --write` leaves it for a person.
 fn reused_words_are_not_the_claim(new_sentence: &str) {
-    let ws = Ws::new();
-    ws.write(SEED_PATH, CLAIM);
-    ws.write(
-        A,
-        format!(
-            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"5,000 military builders\", start: 39, end: 62}}\n",
-            sha256(CLAIM.as_bytes())
-        ),
-    );
-    assert_findings(&ws.validate(), 0, &[]);
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-qm", "first"]);
+    let ws = repo_on(CLAIM, C1);
     let sentence = "Kim will send 5,000 military builders to Kursk, the council said.\n";
     ws.write(SEED_PATH, CLAIM.replace(sentence, new_sentence));
     let run = ws.run(&["diff", "--format", "json"]);
@@ -503,18 +500,7 @@ fn a_question_is_not_the_claim() {
 
 #[test]
 fn an_edit_in_the_span_s_sentence_is_for_a_person_one_beside_it_is_not() {
-    let ws = Ws::new();
-    ws.write(SEED_PATH, CLAIM);
-    ws.write(
-        A,
-        format!(
-            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"5,000 military builders\", start: 39, end: 62}}\n",
-            sha256(CLAIM.as_bytes())
-        ),
-    );
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-qm", "first"]);
+    let ws = repo_on(CLAIM, C1);
     // The sentence before changes and a line is inserted: the claim's own
     // sentence is whole, so it is carried.
     ws.write(
@@ -738,21 +724,14 @@ fn an_edit_inside_a_long_quote_is_shown_word_by_word() {
 #[test]
 fn markdown_shows_backticks_and_pipes_as_written() {
     let text = "Intro line.\nHe wrote `rm -rf` | grep *bold* <b>x</b> @team #12 today.\nEnd.\n";
-    let ws = Ws::new();
-    ws.write(SEED_PATH, text);
     let quote = "`rm -rf` | grep *bold* <b>x</b> @team #12";
-    ws.write(
-        A,
-        format!(
-            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - id: c1\n    kind: claim\n    quote: '{quote}'\n    start: 21\n    end: {}\n",
-            sha256(text.as_bytes()),
+    let ws = repo_on(
+        text,
+        &format!(
+            "  - id: c1\n    kind: claim\n    quote: '{quote}'\n    start: 21\n    end: {}\n",
             21 + quote.chars().count()
         ),
     );
-    assert_findings(&ws.validate(), 0, &[]);
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-qm", "first"]);
     ws.write(SEED_PATH, text.replace("grep", "grep -v"));
     let md = ws.run(&["diff", "--format", "markdown"]).stdout;
     assert!(md.contains("- was 21..62: <code>&#96;rm"), "{md}");
@@ -845,21 +824,14 @@ fn safe_drift_still_names_the_command_that_settles_the_pins() {
 #[test]
 fn invisible_characters_in_quotes_are_shown_escaped() {
     let text = "Intro line.\nHe said: zero\u{200b}width and \u{202e}reversed words here.\nEnd.\n";
-    let ws = Ws::new();
-    ws.write(SEED_PATH, text);
     let quote = "zero\u{200b}width and \u{202e}reversed";
-    ws.write(
-        A,
-        format!(
-            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c1, kind: claim, quote: \"zero\\u200Bwidth and \\u202Ereversed\", start: 21, end: {}}}\n",
-            sha256(text.as_bytes()),
+    let ws = repo_on(
+        text,
+        &format!(
+            "  - {{id: c1, kind: claim, quote: \"zero\\u200Bwidth and \\u202Ereversed\", start: 21, end: {}}}\n",
             21 + quote.chars().count()
         ),
     );
-    assert_findings(&ws.validate(), 0, &[]);
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-qm", "first"]);
     ws.write(SEED_PATH, text.replace("words", "letters"));
     for format in ["human", "markdown", "github"] {
         let out = ws.run(&["diff", "--format", format]).stdout;
