@@ -882,13 +882,17 @@ fn judge(
             span.suffix.as_deref().unwrap_or(""),
         )
     };
+    // A span that did not quote its pinned text has no known sentence; its
+    // own prefix and suffix, both given, are all the context there is.
+    let given = |side: &Option<String>| side.as_deref().is_some_and(|s| !s.is_empty());
+    let sentence_known = fits || (given(&span.prefix) && given(&span.suffix));
     let mut unsupported: Option<(usize, usize)> = None;
     let mut carried = |status: Status,
                        c: (usize, usize),
                        score: (Option<f64>, Option<f64>),
                        margin: Option<f64>|
      -> Option<Outcome> {
-        if sentence.supports(sentence.kept(new, c.0, c.1)) {
+        if sentence_known && sentence.supports(sentence.kept(new, c.0, c.1)) {
             Some(safe(status, c.0, c.1, &span.quote, diff, n, score, margin))
         } else {
             unsupported.get_or_insert(c);
@@ -1164,6 +1168,24 @@ mod tests {
         );
         assert_eq!(o.status, Status::Deleted);
         assert!(o.new.is_none());
+    }
+
+    #[test]
+    fn a_span_that_did_not_quote_its_pinned_text_is_never_carried_safely() {
+        // The pinned text holds something else at the span, so nothing is
+        // known of the quote's sentence: its letters found in a denial are
+        // a proposal, not a move.
+        let old = text("Kim will send builders, they said.\nThe talks went on at length today.\n");
+        let new = text("They said so.\nA spokesman denied that Kim will send builders.\n");
+        let span = OldSpan {
+            start: 35,
+            end: 57,
+            quote: "Kim will send builders".to_string(),
+            prefix: None,
+            suffix: None,
+        };
+        let o = carry(&old, &new, &[span], DEFAULT_DEADLINE).0.remove(0);
+        assert!(!o.status.is_safe(), "{o:?}");
     }
 
     #[test]
