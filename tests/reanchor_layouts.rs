@@ -12,6 +12,11 @@ use annot::review::{self, Accept};
 use common::*;
 use proptest::prelude::*;
 
+/// A finding's code and place, to compare in one assertion.
+fn where_(f: &annot::finding::Finding) -> (Code, &str, u32, u32) {
+    (f.code, f.place.file.as_str(), f.place.line, f.place.column)
+}
+
 const A: &str = "annotations/a.yaml";
 /// Distinct words, so a quote occurs once and the drift of each line is
 /// decided by its own edit.
@@ -775,15 +780,7 @@ fn accept_refuses_a_proposal_that_no_longer_matches() {
     assert_eq!(ws.read(A), written);
     let accepted = review::accept(ws.path(), &[], &Accept::Ids(vec!["dog".into()])).unwrap();
     let refusal = &accepted.refusals[0];
-    assert_eq!(
-        (
-            refusal.code,
-            refusal.place.file.as_str(),
-            refusal.place.line,
-            refusal.place.column
-        ),
-        (Code::DriftUnresolved, A, 11, 12)
-    );
+    assert_eq!(where_(refusal), (Code::DriftUnresolved, A, 11, 12));
     assert!(accepted.files.is_empty());
 }
 
@@ -805,15 +802,7 @@ fn accept_refuses_a_file_not_pinned_to_the_current_text() {
     assert_eq!(ws.read(A), written);
     let accepted = review::accept(ws.path(), &[], &Accept::Ids(vec!["dog".into()])).unwrap();
     let refusal = &accepted.refusals[0];
-    assert_eq!(
-        (
-            refusal.code,
-            refusal.place.file.as_str(),
-            refusal.place.line,
-            refusal.place.column
-        ),
-        (Code::DriftUnresolved, A, 2, 9)
-    );
+    assert_eq!(where_(refusal), (Code::DriftUnresolved, A, 2, 9));
 }
 
 #[test]

@@ -87,6 +87,26 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Piece> {
     shorten(pieces)
 }
 
+/// The word diff written out: unchanged text through `text`, deleted and
+/// inserted text through `text` between the given marks (open, close).
+pub fn marked(
+    old: &str,
+    new: &str,
+    text: impl Fn(&str) -> String,
+    deleted: (&str, &str),
+    inserted: (&str, &str),
+) -> String {
+    word_diff(old, new)
+        .iter()
+        .map(|p| match p {
+            Piece::Same(s) => text(s),
+            Piece::Deleted(s) => format!("{}{}{}", deleted.0, text(s), deleted.1),
+            Piece::Inserted(s) => format!("{}{}{}", inserted.0, text(s), inserted.1),
+            Piece::Elided => "…".to_string(),
+        })
+        .collect()
+}
+
 fn head(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }

@@ -4,7 +4,7 @@
 
 use crate::drift::Status;
 use crate::report::github::{escape_data, escape_property};
-use crate::report::quote_diff::{word_diff, Piece};
+use crate::report::quote_diff::marked;
 use crate::review::{Accepted, DriftEntry, Review};
 use serde::Serialize;
 use std::io::Write;
@@ -144,15 +144,7 @@ fn why_edited(d: &DriftEntry) -> String {
 
 /// An edited quote's change for a terminal: `[-deleted-]{+inserted+}`.
 fn word_diff_line(old: &str, new: &str) -> String {
-    word_diff(old, new)
-        .iter()
-        .map(|p| match p {
-            Piece::Same(s) => visible(s),
-            Piece::Deleted(s) => format!("[-{}-]", visible(s)),
-            Piece::Inserted(s) => format!("{{+{}+}}", visible(s)),
-            Piece::Elided => "…".to_string(),
-        })
-        .collect()
+    marked(old, new, visible, ("[-", "-]"), ("{+", "+}"))
 }
 
 /// What settles each kind of thing that needs review. `value` shows a
@@ -659,15 +651,13 @@ fn clip_raw(s: &str, n: usize) -> String {
 
 /// An edited quote's change as inline code with `<del>` and `<ins>`.
 fn md_word_diff(old: &str, new: &str) -> String {
-    let inner: String = word_diff(old, new)
-        .iter()
-        .map(|p| match p {
-            Piece::Same(s) => md_literal(s),
-            Piece::Deleted(s) => format!("<del>{}</del>", md_literal(s)),
-            Piece::Inserted(s) => format!("<ins>{}</ins>", md_literal(s)),
-            Piece::Elided => "…".to_string(),
-        })
-        .collect();
+    let inner = marked(
+        old,
+        new,
+        md_literal,
+        ("<del>", "</del>"),
+        ("<ins>", "</ins>"),
+    );
     format!("<code>{inner}</code>")
 }
 
