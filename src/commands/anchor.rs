@@ -1,0 +1,399 @@
+//! `annot anchor`: offsets from quotes, context where a quote is not unique.
+
+use crate::anchor;
+use crate::edit::{self, Edit, WriteError};
+use crate::finding::{Code, Finding, Severity};
+use crate::load::{self, place};
+use crate::report::Texts;
+use crate::source::SourceText;
+use crate::workspace::{self, read_source, SourceProblem, WorkspaceError};
+use crate::yaml::{self, Key, Node, Value};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What `annot anchor` did to one file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AnchoredFile {
+    pub path: String,
+    /// Annotations whose `start`/`end` were filled in.
+    pub anchored: Vec<String>,
+    /// Annotations that received `prefix`/`suffix`.
+    pub contexted: Vec<String>,
+    /// Whether `sha256` was added.
+    pub pinned: bool,
+    pub written: bool,
+}
+
+pub struct Anchoring {
+    pub files: Vec<AnchoredFile>,
+    /// Annotations that could not be anchored, and files that were refused.
+    pub findings: Vec<Finding>,
+    pub texts: Texts,
+}
+
+/// `annot anchor [PATH...]`: fills in offsets from quotes (and the pin of a
+/// new file), adds context where a quote is not unique, and writes each
+/// changed file atomically unless `dry_run`.
+pub fn anchor(root: &Path, paths: &[PathBuf], dry_run: bool) -> Result<Anchoring, WorkspaceError> {
+    let files = if paths.is_empty() {
+        workspace::list_annotation_files(root).0
+    } else {
+        super::resolve_paths(root, paths)?
+    };
+    let mut result = Anchoring {
+        files: Vec::new(),
+        findings: Vec::new(),
+        texts: BTreeMap::new(),
+    };
+    for rel in files {
+        let full = root.join(&rel);
+        let bytes = fs::read(&full).map_err(|source| WorkspaceError::Io {
+            path: rel.clone(),
+            source,
+        })?;
+        result.texts.insert(
+            rel.clone(),
+            Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+        );
+        let planned = plan_file(root, &rel, &bytes);
+        if let Some(source) = planned.source_text {
+            if let Some(path) = planned.source_path {
+                result.texts.insert(path, source);
+            }
+        }
+        result.findings.extend(planned.findings);
+        let Some((mut outcome, new_text)) = planned.change else {
+            continue;
+        };
+        if !dry_run {
+            match edit::write_atomic(&full, &bytes, new_text.as_bytes()) {
+                Ok(()) => outcome.written = true,
+                Err(WriteError::Changed(_)) => {
+                    return Err(WorkspaceError::Io {
+                        path: rel,
+                        source: std::io::Error::other(
+                            "the file changed on disk while annot was working on it; nothing was written to it, run `annot anchor` again",
+                        ),
+                    })
+                }
+                Err(WriteError::Io { source, .. }) => {
+                    return Err(WorkspaceError::Io { path: rel, source })
+                }
+            }
+        }
+        result.files.push(outcome);
+    }
+    Ok(result)
+}
+
+struct PlannedFile {
+    findings: Vec<Finding>,
+    change: Option<(AnchoredFile, String)>,
+    source_path: Option<String>,
+    source_text: Option<Arc<str>>,
+}
+
+fn entries(node: &Node) -> &[(Key, Node)] {
+    match &node.value {
+        Value::Map(entries) => entries,
+        _ => &[],
+    }
+}
+
+fn field<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
+    entries(node)
+        .iter()
+        .find(|(k, _)| k.name == name)
+        .map(|(k, v)| (k, v))
+}
+
+fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
+    let mut planned = PlannedFile {
+        findings: Vec::new(),
+        change: None,
+        source_path: None,
+        source_text: None,
+    };
+    let loaded = load::annotation_file(rel, bytes);
+    let structural: Vec<Finding> = loaded
+        .findings
+        .into_iter()
+        .filter(|f| f.code.is_structural())
+        .collect();
+    if !structural.is_empty() {
+        planned.findings.extend(structural);
+        planned.findings.push(
+            Finding::new(
+                Code::Schema,
+                workspace::file_place(rel),
+                format!("{rel} was not changed: fix the problems above first"),
+            )
+            .with_help("`annot anchor` edits only files it can read completely"),
+        );
+        return planned;
+    }
+    let Some(file) = loaded.value else {
+        return planned;
+    };
+    let Some(source_path) = &file.source else {
+        return planned;
+    };
+    let source = match read_source(root, &source_path.value) {
+        Ok(source) => source,
+        Err(problem) => {
+            let (code, why) = match problem {
+                SourceProblem::OutsideSeeds(why) => (Code::SourceOutsideSeeds, why),
+                SourceProblem::Missing(why) | SourceProblem::Unreadable(why) => {
+                    (Code::SourceMissing, why)
+                }
+                SourceProblem::NotUtf8(bad) => (
+                    Code::SourceNotUtf8,
+                    format!(
+                        "is not valid UTF-8 (byte 0x{:02x} at byte offset {})",
+                        bad.byte, bad.offset
+                    ),
+                ),
+            };
+            planned.findings.push(
+                Finding::new(
+                    code,
+                    place(rel, source_path.pos),
+                    format!("source {} {why}; {rel} was not changed", source_path.value),
+                )
+                .with_help("run `annot validate` for details"),
+            );
+            return planned;
+        }
+    };
+    planned.source_path = Some(source_path.value.clone());
+    planned.source_text = Some(source.shared_text());
+    if let Some(pin) = &file.sha256 {
+        if pin.value != source.sha256() {
+            planned.findings.push(
+                Finding::new(
+                    Code::PinMismatch,
+                    place(rel, pin.pos),
+                    format!("{} changed since {rel} was anchored; offsets cannot be filled from a different version", source_path.value),
+                )
+                .with_help("run `annot reanchor` to carry the annotations over to the new text first"),
+            );
+            return planned;
+        }
+    }
+
+    let text = &*file.text;
+    let Ok(root_node) = yaml::parse_str(text) else {
+        return planned;
+    };
+    let mut outcome = AnchoredFile {
+        path: rel.to_string(),
+        ..AnchoredFile::default()
+    };
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut expected: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+
+    if file.sha256.is_none() {
+        if let Some((key, value)) = field(&root_node, "source") {
+            edits.push(edit::insert_fields(
+                text,
+                &root_node,
+                value,
+                key.pos.column,
+                &[("sha256", edit::scalar(source.sha256()))],
+            ));
+            outcome.pinned = true;
+        }
+    }
+
+    let annotation_nodes = match field(&root_node, "annotations").map(|(_, n)| &n.value) {
+        Some(Value::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    for node in annotation_nodes {
+        if let Some(planned_edit) = plan_annotation(rel, text, node, &source, &mut planned.findings)
+        {
+            match planned_edit {
+                AnnotationEdit::Anchored { id, span, edit } => {
+                    expected.insert(id.clone(), span);
+                    outcome.anchored.push(id);
+                    edits.push(edit);
+                }
+                AnnotationEdit::Context { id, edit } => {
+                    outcome.contexted.push(id);
+                    edits.push(edit);
+                }
+            }
+        }
+    }
+    if edits.is_empty() {
+        return planned;
+    }
+    let new_text = edit::apply(text, &edits);
+    // Read the result back: the edit must leave a file that loads cleanly
+    // and says exactly what was planned.
+    let reread = load::annotation_file(rel, new_text.as_bytes());
+    let verified = reread.findings.iter().all(|f| !f.code.is_structural())
+        && reread.value.as_ref().is_some_and(|new_file| {
+            new_file.annotations.len() == file.annotations.len()
+                && new_file
+                    .annotations
+                    .iter()
+                    .zip(&file.annotations)
+                    .all(|(new, old)| {
+                        new.id.value == old.id.value
+                            && new.quote.as_ref().map(|q| &q.value)
+                                == old.quote.as_ref().map(|q| &q.value)
+                            && expected
+                                .get(&new.id.value)
+                                .is_none_or(|span| new.span() == Some(*span))
+                    })
+                && (!outcome.pinned
+                    || new_file.sha256.as_ref().map(|s| s.value.as_str()) == Some(source.sha256()))
+        });
+    if !verified {
+        planned.findings.push(
+            Finding::new(
+                Code::YamlUnsupported,
+                workspace::file_place(rel),
+                format!("{rel} was not changed: its layout is one annot cannot edit safely"),
+            )
+            .with_help("fill in `start` and `end` by hand (the offsets are shown by `annot validate`), or write the annotation in plain block style"),
+        );
+        return planned;
+    }
+    planned.change = Some((outcome, new_text));
+    planned
+}
+
+/// Context for a preview on one line: line breaks shown as `⏎`.
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
+}
+
+enum AnnotationEdit {
+    Anchored {
+        id: String,
+        span: (u64, u64),
+        edit: Edit,
+    },
+    Context {
+        id: String,
+        edit: Edit,
+    },
+}
+
+fn plan_annotation(
+    rel: &str,
+    text: &str,
+    node: &Node,
+    source: &SourceText,
+    findings: &mut Vec<Finding>,
+) -> Option<AnnotationEdit> {
+    let id = field(node, "id")?.1.as_str()?.to_string();
+    let (quote_key, quote_node) = field(node, "quote")?;
+    let quote = quote_node.as_str()?;
+    let prefix = field(node, "prefix").and_then(|(_, n)| n.as_str());
+    let suffix = field(node, "suffix").and_then(|(_, n)| n.as_str());
+    let start = field(node, "start");
+    let end = field(node, "end");
+    let occurrences = source.occurrences(quote);
+    let column = quote_key.pos.column;
+
+    if start.is_none() && end.is_none() {
+        let candidates = anchor::select_by_context(source, &occurrences, prefix, suffix);
+        match candidates.as_slice() {
+            [] => {
+                let mut message = format!("the quote of `{id}` does not occur in the source");
+                if !occurrences.is_empty() {
+                    message = format!(
+                        "the quote of `{id}` occurs {} times, but none has the given prefix/suffix",
+                        occurrences.len()
+                    );
+                }
+                findings.push(
+                    Finding::new(Code::Unanchored, place(rel, quote_node.pos), message)
+                        .with_id(&id)
+                        .with_help("copy the quote exactly from the source (quote marks, dashes and spaces included), and `prefix`/`suffix` too"),
+                );
+                None
+            }
+            [(s, e)] => {
+                let edit = edit::insert_fields(
+                    text,
+                    node,
+                    quote_node,
+                    column,
+                    &[("start", s.to_string()), ("end", e.to_string())],
+                );
+                Some(AnnotationEdit::Anchored {
+                    id,
+                    span: (*s as u64, *e as u64),
+                    edit,
+                })
+            }
+            many => {
+                let list: Vec<String> = many
+                    .iter()
+                    .take(10)
+                    .map(|&(s, e)| {
+                        let (line, col) = source.line_column(s);
+                        let before = one_line(source.slice(s.saturating_sub(20), s).unwrap_or(""));
+                        let after = one_line(
+                            source
+                                .slice(e, (e + 20).min(source.char_len()))
+                                .unwrap_or(""),
+                        );
+                        format!("{s}..{e} (line {line}, column {col}: …{before}[{quote}]{after}…)")
+                    })
+                    .collect();
+                let mut finding = Finding::new(
+                    Code::AmbiguousQuote,
+                    place(rel, quote_node.pos),
+                    format!("the quote of `{id}` occurs {} times; annot cannot tell which one is meant:\n  {}", many.len(), list.join("\n  ")),
+                )
+                .with_id(&id)
+                .with_help("add `prefix:` (the words just before the one you mean) or `suffix:` (just after), or give `start` and `end` yourself");
+                finding.severity = Severity::Error;
+                findings.push(finding);
+                None
+            }
+        }
+    } else {
+        // Offsets are given: add context only when the quote is not unique
+        // and the person wrote none.
+        let (Some((_, start)), Some((_, end))) = (start, end) else {
+            return None;
+        };
+        let (Value::Int(s), Value::Int(e)) = (&start.value, &end.value) else {
+            return None;
+        };
+        let (s, e) = (usize::try_from(*s).ok()?, usize::try_from(*e).ok()?);
+        if prefix.is_some()
+            || suffix.is_some()
+            || occurrences.len() < 2
+            || source.slice(s, e) != Some(quote)
+        {
+            return None;
+        }
+        let (new_prefix, new_suffix) =
+            anchor::disambiguating_context(source, (s, e), &occurrences)?;
+        let mut fields = Vec::new();
+        if let Some(p) = new_prefix {
+            fields.push(("prefix", yaml::quoted(&p)));
+        }
+        if let Some(x) = new_suffix {
+            fields.push(("suffix", yaml::quoted(&x)));
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        let after = [quote_node, start, end]
+            .into_iter()
+            .max_by_key(|n| n.pos.end)
+            .unwrap_or(end);
+        let edit = edit::insert_fields(text, node, after, column, &fields);
+        Some(AnnotationEdit::Context { id, edit })
+    }
+}

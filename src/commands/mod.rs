@@ -1,0 +1,54 @@
+//! What each command does, as library functions that return plain results;
+//! `main.rs` only parses arguments and renders what these return.
+
+mod anchor;
+mod hook;
+mod init;
+mod show;
+mod validate;
+
+pub use anchor::{anchor, AnchoredFile, Anchoring};
+pub use hook::{hook_install, HookInstall};
+pub use init::{init, InitAction, ANNOTATIONS_SCHEMA, SOURCES_SCHEMA, VOCABULARY_SCHEMA};
+pub use show::{show, AnnotationChange, LinkView, Shown};
+pub use validate::{validate, Validation};
+
+use crate::workspace::{self, WorkspaceError};
+use std::path::{Path, PathBuf};
+
+/// Turns command-line paths (files or folders) into workspace-relative
+/// annotation file paths.
+pub fn resolve_paths(root: &Path, paths: &[PathBuf]) -> Result<Vec<String>, WorkspaceError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let full = path.canonicalize().map_err(|source| WorkspaceError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let Some(rel) = workspace::relative(root, &full) else {
+            return Err(WorkspaceError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "it is outside the workspace {}",
+                    root.display()
+                )),
+            });
+        };
+        if full.is_dir() {
+            let (all, _) = workspace::list_annotation_files(root);
+            let prefix = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            };
+            out.extend(all.into_iter().filter(|f| f.starts_with(&prefix)));
+        } else if rel.starts_with("annotations/") && workspace::is_annotation_file(&rel) {
+            out.push(rel);
+        } else {
+            return Err(WorkspaceError::NotAnnotationFile { path: rel });
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,0 +1,209 @@
+//! `annot show ID`: one annotation, its text, links and history.
+
+use crate::load::{self};
+use crate::workspace::{Tree, Workspace, WorkspaceError};
+use crate::yaml::{self};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One change of an annotation in history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotationChange {
+    pub commit: String,
+    pub author: String,
+    pub time: i64,
+    pub summary: String,
+    /// "added", "removed", or the names of the fields that changed.
+    pub what: String,
+}
+
+/// A link seen from one end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkView {
+    pub rel: String,
+    /// The annotation at the other end.
+    pub other: String,
+    pub other_kind: Option<String>,
+    pub other_quote: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Everything `annot show ID` prints.
+pub struct Shown {
+    pub id: String,
+    pub kind: String,
+    pub file: String,
+    pub line: u32,
+    pub quote: Option<String>,
+    pub span: Option<(u64, u64)>,
+    pub attrs: Vec<(String, String)>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    /// Text before the span, the span, text after it (when it quotes text
+    /// that matches).
+    pub context: Option<(String, String, String)>,
+    /// Where the span is in the source: line and column.
+    pub source_position: Option<(u32, u32)>,
+    pub links_out: Vec<LinkView>,
+    pub links_in: Vec<LinkView>,
+    /// Oldest first; `None` when the workspace is not in a repository.
+    pub history: Option<Vec<AnnotationChange>>,
+}
+
+/// How many characters of context `annot show` prints around a span.
+const SHOW_CONTEXT: usize = 160;
+
+/// `annot show ID`: the annotation, its text in context, its links both
+/// ways and its history.
+pub fn show(root: &Path, id: &str) -> Result<Shown, WorkspaceError> {
+    let ws = Workspace::load(root, &Tree::WorkTree)?;
+    let mut found = None;
+    for file in &ws.files {
+        for annotation in &file.annotations {
+            if annotation.id.value == id {
+                found = Some((file, annotation));
+            }
+        }
+    }
+    let Some((file, annotation)) = found else {
+        let ids: Vec<&str> = ws
+            .files
+            .iter()
+            .flat_map(|f| f.annotations.iter().map(|a| a.id.value.as_str()))
+            .collect();
+        return Err(WorkspaceError::UnknownId {
+            id: id.to_string(),
+            hint: load::did_you_mean(id, &ids)
+                .map(|best| format!("did you mean `{best}`?"))
+                .unwrap_or_else(|| "`annot validate --format json` lists every annotation's id with its findings; `grep -rn 'id:' annotations/` lists them all".to_string()),
+        });
+    };
+    let by_id: BTreeMap<&str, &crate::model::Annotation> = ws
+        .files
+        .iter()
+        .flat_map(|f| f.annotations.iter().map(|a| (a.id.value.as_str(), a)))
+        .collect();
+    let view = |other: &str, rel: &str, note: &Option<String>| {
+        let target = by_id.get(other);
+        LinkView {
+            rel: rel.to_string(),
+            other: other.to_string(),
+            other_kind: target.map(|a| a.kind.value.clone()),
+            other_quote: target.and_then(|a| a.quote.as_ref().map(|q| q.value.clone())),
+            note: note.clone(),
+        }
+    };
+    let links_out = annotation
+        .links
+        .iter()
+        .map(|l| view(&l.target.value, &l.rel.value, &l.note))
+        .collect();
+    let mut links_in = Vec::new();
+    for other_file in &ws.files {
+        for other in &other_file.annotations {
+            for link in &other.links {
+                if link.target.value == id {
+                    links_in.push(view(&other.id.value, &link.rel.value, &link.note));
+                }
+            }
+        }
+    }
+    let source = file
+        .source
+        .as_ref()
+        .and_then(|s| ws.sources.get(&s.value))
+        .and_then(|s| s.as_ref().ok());
+    let mut context = None;
+    let mut source_position = None;
+    if let (Some(source), Some((start, end))) = (source, annotation.span()) {
+        let (start, end) = (start as usize, end as usize);
+        if let Some(span) = source.slice(start, end) {
+            let from = start.saturating_sub(SHOW_CONTEXT);
+            let to = (end + SHOW_CONTEXT).min(source.char_len());
+            let lead = if from > 0 { "…" } else { "" };
+            let trail = if to < source.char_len() { "…" } else { "" };
+            let before = format!("{lead}{}", source.slice(from, start).unwrap_or(""));
+            let after = format!("{}{trail}", source.slice(end, to).unwrap_or(""));
+            context = Some((before, span.to_string(), after));
+            source_position = Some(source.line_column(start));
+        }
+    }
+    let history = match crate::history::Git::open(root).ok().flatten() {
+        Some(git) => Some(annotation_history(&git, &file.path, id)?),
+        None => None,
+    };
+    Ok(Shown {
+        id: id.to_string(),
+        kind: annotation.kind.value.clone(),
+        file: file.path.clone(),
+        line: annotation.id.pos.line,
+        quote: annotation.quote.as_ref().map(|q| q.value.clone()),
+        span: annotation.span(),
+        attrs: annotation
+            .attrs
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.to_json().to_string()))
+            .collect(),
+        note: annotation.note.as_ref().map(|n| n.value.clone()),
+        source: file.source.as_ref().map(|s| s.value.clone()),
+        context,
+        source_position,
+        links_out,
+        links_in,
+        history,
+    })
+}
+
+/// The annotation's own fields, as JSON, in one version of its file.
+fn annotation_in(bytes: &[u8], id: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let node = yaml::parse(bytes).ok()?;
+    let annotations = node.to_json().get("annotations")?.as_array()?.clone();
+    annotations.into_iter().find_map(|a| match a {
+        serde_json::Value::Object(map) if map.get("id").and_then(|v| v.as_str()) == Some(id) => {
+            Some(map)
+        }
+        _ => None,
+    })
+}
+
+fn annotation_history(
+    git: &crate::history::Git,
+    file: &str,
+    id: &str,
+) -> Result<Vec<AnnotationChange>, WorkspaceError> {
+    let mut changes = Vec::new();
+    let mut previous: Option<serde_json::Map<String, serde_json::Value>> = None;
+    for version in git.file_history(file)? {
+        let current = version
+            .content
+            .as_deref()
+            .and_then(|bytes| annotation_in(bytes, id));
+        let what = match (&previous, &current) {
+            (None, Some(_)) => Some("added".to_string()),
+            (Some(_), None) => Some("removed".to_string()),
+            (Some(old), Some(new)) if old != new => {
+                let mut fields: Vec<&str> = old
+                    .keys()
+                    .chain(new.keys())
+                    .map(String::as_str)
+                    .filter(|k| old.get(*k) != new.get(*k))
+                    .collect();
+                fields.sort();
+                fields.dedup();
+                Some(format!("changed {}", fields.join(", ")))
+            }
+            _ => None,
+        };
+        if let Some(what) = what {
+            changes.push(AnnotationChange {
+                commit: version.commit.clone(),
+                author: version.author.clone(),
+                time: version.time,
+                summary: version.summary.clone(),
+                what,
+            });
+        }
+        previous = current;
+    }
+    Ok(changes)
+}
