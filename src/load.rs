@@ -356,19 +356,64 @@ impl<'a> Reader<'a> {
 }
 
 /// The closest allowed name to a misspelt one, if any is close.
+///
+/// Close means one edit away (a letter added, dropped or changed), or, for
+/// names of up to [`COMPARED_CHARS`] characters, similar by Jaro-Winkler
+/// *and* within a third of the longer name in edits (a swap of two
+/// neighbours counts as one), so that a shared
+/// namespace (`ent.`) alone never makes two names look alike. Longer names
+/// are only checked for one edit, in linear time: a hostile file of very
+/// long ids cannot stall a run.
 pub fn did_you_mean<'s>(given: &str, allowed: &[&'s str]) -> Option<&'s str> {
-    // Jaro-Winkler judges long names well but is harsh on short ones
-    // (`a2` against `a1`), so one edit away always counts as close.
-    allowed
-        .iter()
-        .map(|candidate| {
+    let given_chars: Vec<char> = given.chars().collect();
+    let mut best: Option<(f64, &'s str)> = None;
+    for candidate in allowed {
+        let candidate_chars: Vec<char> = candidate.chars().collect();
+        let score = if given_chars.len() > 1 && one_edit_apart(&given_chars, &candidate_chars) {
+            if given_chars.len() > COMPARED_CHARS || candidate_chars.len() > COMPARED_CHARS {
+                1.0
+            } else {
+                strsim::jaro_winkler(given, candidate).max(0.85)
+            }
+        } else if given_chars.len() > COMPARED_CHARS || candidate_chars.len() > COMPARED_CHARS {
+            continue;
+        } else {
+            let longer = given_chars.len().max(candidate_chars.len());
+            if given_chars.len().abs_diff(candidate_chars.len()) * 3 > longer {
+                continue;
+            }
             let score = strsim::jaro_winkler(given, candidate);
-            let one_edit = given.chars().count() > 1 && strsim::levenshtein(given, candidate) <= 1;
-            (if one_edit { score.max(0.85) } else { score }, *candidate)
-        })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
+            if score < 0.8 || strsim::osa_distance(given, candidate) * 3 > longer.max(3) {
+                continue;
+            }
+            score
+        };
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+/// Names longer than this are compared for one edit only.
+pub const COMPARED_CHARS: usize = 64;
+
+/// Whether `a` becomes `b` by adding, dropping or changing one character
+/// (or not at all), in time linear in their length.
+fn one_edit_apart(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let common_start = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    let common_end = short[common_start..]
+        .iter()
+        .rev()
+        .zip(long[common_start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    // What is left in the longer one after the shared start and end.
+    long.len() - common_start - common_end <= 1 && short.len() - common_start - common_end <= 1
 }
 
 /// The result of loading one file: the model (when the file could be read
@@ -1062,6 +1107,27 @@ mod tests {
             .iter()
             .map(|f| (f.code.to_string(), f.place.line))
             .collect()
+    }
+
+    #[test]
+    fn hints_only_for_names_that_are_close() {
+        let ids = ["ent.putin", "ent.north-korea", "ent.shoigu", "start", "a1"];
+        assert_eq!(did_you_mean("ent.south-korea-foreign-ministry", &ids), None);
+        assert_eq!(did_you_mean("ent.south-korea", &ids), Some("ent.north-korea"));
+        assert_eq!(did_you_mean("ent.shoigo", &ids), Some("ent.shoigu"));
+        assert_eq!(did_you_mean("strat", &ids), Some("start"));
+        assert_eq!(did_you_mean("a2", &ids), Some("a1"));
+        assert_eq!(did_you_mean("zebra", &ids), None);
+    }
+
+    #[test]
+    fn very_long_names_are_compared_for_one_edit_only() {
+        let long: String = "x".repeat(100_000);
+        let near = format!("{long}y");
+        let other = format!("{}z", "x".repeat(99_990));
+        let ids = [long.as_str(), "x"];
+        assert_eq!(did_you_mean(&near, &ids), Some(long.as_str()));
+        assert_eq!(did_you_mean(&other, &ids), None);
     }
 
     #[test]

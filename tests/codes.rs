@@ -340,6 +340,33 @@ fn dangling_link() {
 }
 
 #[test]
+fn dangling_link_to_a_very_long_id_gets_its_hint_at_once() {
+    // A hostile file: three links whose targets are 100,000-character ids
+    // one character off the real one. The hint is found in linear time.
+    let ws = Ws::new();
+    let long = format!("e{}", "x".repeat(100_000));
+    let mut body = format!("  - {{id: {long}, kind: entity}}\n");
+    ws.write("annotations/entities.yaml", format!("annotations:\n{body}"));
+    body = String::from("  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    links:\n");
+    for tail in ["y", "z", "w"] {
+        body.push_str(&format!("      - {{rel: about, target: {long}{tail}}}\n"));
+    }
+    ws.annotations(A, &body);
+    let run = ws.validate();
+    assert_findings(
+        &run,
+        1,
+        &[
+            ("dangling-link", A, 10, 30),
+            ("dangling-link", A, 11, 30),
+            ("dangling-link", A, 12, 30),
+        ],
+    );
+    let help = run.json()["findings"][0]["help"].as_str().unwrap().to_string();
+    assert!(help.starts_with("did you mean `exxx"), "{help:.200}");
+}
+
+#[test]
 fn vocabulary_missing() {
     let ws = Ws::new();
     std::fs::remove_file(ws.path().join("schema/vocabulary.yaml")).unwrap();
