@@ -12,7 +12,7 @@ use crate::cache::{Cache, Summary};
 use crate::finding::{self, Finding};
 use crate::history::Oid;
 use crate::load;
-use crate::rules::{self, FileResult};
+use crate::rules::{self, FileResult, Seeds};
 use crate::source::{sha256_hex, SourceText};
 use crate::workspace::{
     resolve_stale_pins, too_large, Settings, SourceProblem, Tree, WorkspaceError,
@@ -20,7 +20,7 @@ use crate::workspace::{
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What validation found.
 pub struct Outcome {
@@ -39,6 +39,9 @@ struct Shared<'a> {
     tree: &'a Tree,
     vocabulary: Option<&'a crate::model::Vocabulary>,
     seeds: &'a [String],
+    /// Every seed by the sha256 of its bytes, worked out the first time a
+    /// source is missing.
+    seeds_by_sha256: OnceLock<HashMap<String, String>>,
     cache: Option<Cache>,
     /// What the last full run left, when it holds for this vocabulary.
     base: Option<Summary>,
@@ -66,6 +69,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         tree,
         vocabulary: vocabulary.as_ref(),
         seeds: &seeds,
+        seeds_by_sha256: OnceLock::new(),
         base: cache.as_ref().and_then(Cache::summary),
         cache,
         blob_shas: match (tree, &git) {
@@ -235,11 +239,29 @@ fn source_unchanged(shared: &Shared, result: &FileResult) -> bool {
     }
 }
 
+impl Shared<'_> {
+    /// The seed whose bytes have this sha256 (the first by path), if any.
+    fn seed_with_sha256(&self, sha256: &str) -> Option<String> {
+        let by_sha256 = self.seeds_by_sha256.get_or_init(|| {
+            let mut by_sha256 = HashMap::new();
+            for seed in self.seeds {
+                if let Ok(text) = self.tree.read_source(self.root, seed) {
+                    by_sha256
+                        .entry(text.sha256().to_string())
+                        .or_insert_with(|| seed.clone());
+                }
+            }
+            by_sha256
+        });
+        by_sha256.get(sha256).cloned()
+    }
+}
+
 fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked, WorkspaceError> {
     let (sha, bytes) = match content {
         Content::TooLarge(size) => {
             return Ok(Checked {
-                result: rules::check_file(rel, too_large(rel, size), None, None, &[]),
+                result: rules::check_file(rel, too_large(rel, size), None, None, Seeds::NONE),
                 content: None,
                 fresh: false,
             })
@@ -275,13 +297,12 @@ fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked
                 .read_source(shared.root, &source.value)
                 .map(Arc::new)
         });
-    let result = rules::check_file(
-        rel,
-        loaded,
-        shared.vocabulary,
-        source.as_ref(),
-        shared.seeds,
-    );
+    let with_sha256 = |sha256: &str| shared.seed_with_sha256(sha256);
+    let seeds = Seeds {
+        paths: shared.seeds,
+        with_sha256: &with_sha256,
+    };
+    let result = rules::check_file(rel, loaded, shared.vocabulary, source.as_ref(), seeds);
     Ok(Checked {
         result,
         content: Some(sha),

@@ -449,6 +449,32 @@ fn file_outside_workspace() {
 }
 
 #[test]
+fn source_missing_points_at_the_seed_with_the_pinned_text() {
+    // The seed was renamed; another seed has the closer name but other text.
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n");
+    std::fs::rename(ws.path().join(SEED_PATH), ws.path().join("seeds/upi.txt")).unwrap();
+    ws.write("seeds/b.txt", "Another report.\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("source-missing", A, 1, 9)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        format!(
+            "seeds/upi.txt has exactly the pinned text (sha256 {}): if the seed was renamed, write `source: seeds/upi.txt`",
+            sha256(SEED.as_bytes())
+        )
+    );
+    // Without a seed of that text, the closest name, said not to be the pin.
+    std::fs::remove_file(ws.path().join("seeds/upi.txt")).unwrap();
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("source-missing", A, 1, 9)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "did you mean `seeds/b.txt`? (its text is not the pinned version)"
+    );
+}
+
+#[test]
 fn source_missing_with_hint() {
     let ws = Ws::new();
     ws.write(A, "source: seeds/b.txt\nannotations: []\n");

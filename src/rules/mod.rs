@@ -66,13 +66,30 @@ pub struct LinkEntry {
     pub target: At<String>,
 }
 
+/// The seeds of the workspace, as the check of a missing source sees them.
+#[derive(Clone, Copy)]
+pub struct Seeds<'a> {
+    pub paths: &'a [String],
+    /// The seed whose bytes have a given sha256: asked only for a missing
+    /// source, so that a renamed seed is found by its pin.
+    pub with_sha256: &'a (dyn Fn(&str) -> Option<String> + Sync),
+}
+
+impl Seeds<'_> {
+    /// No seeds at all.
+    pub const NONE: Seeds<'static> = Seeds {
+        paths: &[],
+        with_sha256: &|_| None,
+    };
+}
+
 /// Checks one loaded annotation file against the vocabulary and its source.
 pub fn check_file(
     path: &str,
     loaded: Loaded<AnnotationFile>,
     vocabulary: Option<&Vocabulary>,
     source: Option<&Result<Arc<SourceText>, SourceProblem>>,
-    seeds: &[String],
+    seeds: Seeds,
 ) -> FileResult {
     let mut findings = loaded.findings;
     let Some(file) = loaded.value else {

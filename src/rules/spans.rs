@@ -2,7 +2,7 @@
 //! safely, the pin matches its current text, and each span quotes exactly
 //! what it claims, with matching context, on grapheme boundaries.
 
-use super::FileResult;
+use super::{FileResult, Seeds};
 use crate::anchor::{self, describe_difference};
 use crate::finding::{Code, Finding, Place};
 use crate::load::{did_you_mean, place};
@@ -85,7 +85,7 @@ fn drift_finding(
 pub fn check_file(
     file: &AnnotationFile,
     source: Option<&Result<Arc<SourceText>, SourceProblem>>,
-    seeds: &[String],
+    seeds: Seeds,
 ) -> (Vec<Finding>, Option<At<String>>) {
     let mut findings = Vec::new();
     // A proposal can be checked against the text only when the file is
@@ -185,7 +185,7 @@ pub fn pin_finding(
     Some(finding)
 }
 
-fn source_problem(seeds: &[String], file: &AnnotationFile, problem: &SourceProblem) -> Finding {
+fn source_problem(seeds: Seeds, file: &AnnotationFile, problem: &SourceProblem) -> Finding {
     let Some(source) = &file.source else {
         unreachable!("only files with a source reach here")
     };
@@ -199,11 +199,22 @@ fn source_problem(seeds: &[String], file: &AnnotationFile, problem: &SourceProbl
         )
         .with_help("name a file under seeds/ with a plain relative path, e.g. `source: seeds/report.txt`"),
         SourceProblem::Missing(why) => {
-            let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
-            let help = match did_you_mean(path, &names) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None if names.is_empty() => "seeds/ holds no files yet: add the document there".to_string(),
-                None => format!("seeds/ holds: {}", names.join(", ")),
+            let names: Vec<&str> = seeds.paths.iter().map(String::as_str).collect();
+            let renamed = file
+                .sha256
+                .as_ref()
+                .and_then(|pin| (seeds.with_sha256)(&pin.value));
+            let help = match (renamed, did_you_mean(path, &names)) {
+                (Some(renamed), _) => format!(
+                    "{renamed} has exactly the pinned text (sha256 {}): if the seed was renamed, write `source: {renamed}`",
+                    file.sha256.as_ref().map_or("", |pin| pin.value.as_str())
+                ),
+                (None, Some(best)) if file.sha256.is_some() => {
+                    format!("did you mean `{best}`? (its text is not the pinned version)")
+                }
+                (None, Some(best)) => format!("did you mean `{best}`?"),
+                (None, None) if names.is_empty() => "seeds/ holds no files yet: add the document there".to_string(),
+                (None, None) => format!("seeds/ holds: {}", names.join(", ")),
             };
             Finding::new(Code::SourceMissing, place, format!("source {path} {why}")).with_help(help)
         }
