@@ -114,7 +114,7 @@ fn check_file(bencher: divan::Bencher) {
     bencher
         .with_inputs(|| load::annotation_file("annotations/s.yaml", case.yaml.as_bytes()))
         .bench_values(|loaded| {
-            rules::check_file("annotations/s.yaml", loaded, None, Some(&source), &[])
+            rules::check_file("annotations/s.yaml", loaded, None, Some(&source), rules::Seeds::NONE)
         });
 }
 
