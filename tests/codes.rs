@@ -249,11 +249,29 @@ fn duplicate_id_shows_both_places() {
         "annotations:\n  - {id: e2, kind: entity}\n  - {id: e1, kind: entity}\n",
     );
     let run = ws.validate();
-    assert_findings(&run, 1, &[("duplicate-id", "annotations/c.yaml", 3, 10)]);
-    assert!(run.json()["findings"][0]["message"]
-        .as_str()
+    // Neither file is blamed alone: each definition names the other.
+    assert_findings(
+        &run,
+        1,
+        &[
+            ("duplicate-id", "annotations/b.yaml", 2, 10),
+            ("duplicate-id", "annotations/c.yaml", 3, 10),
+        ],
+    );
+    let json = run.json();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
         .unwrap()
-        .contains("annotations/b.yaml:2"));
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "id `e1` is also defined in annotations/c.yaml:3",
+            "id `e1` is also defined in annotations/b.yaml:2",
+        ]
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! itself.
 
 use super::{Entry, FileResult, LinkEntry};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Place};
 use crate::load::{did_you_mean, place};
 use crate::model::{Anchored, Annotation, AnnotationFile, AttrType, Vocabulary};
 use crate::workspace::at;
@@ -124,8 +124,11 @@ impl Hasher for IdHasher {
 
 type Index<'w> = HashMap<&'w str, (&'w FileResult, &'w Entry), BuildHasherDefault<IdHasher>>;
 
-/// The first definition of each id, in the order of the results; a finding
-/// for each later one (only for ids of the scope's topics, if given).
+/// The first definition of each id, in the order of the results. A
+/// duplicate is reported at both places, each naming the other: which of
+/// the two is the mistake (often the one just added) is for a person to say,
+/// so neither is blamed alone. Later copies each name the first; only ids of
+/// the scope's topics are reported, if a scope is given.
 fn index_ids<'w>(
     results: &'w [FileResult],
     scope: Option<&Scope>,
@@ -135,6 +138,7 @@ fn index_ids<'w>(
         results.iter().map(|r| r.entries.len()).sum(),
         BuildHasherDefault::default(),
     );
+    let mut reported_first: HashSet<&str> = HashSet::new();
     for result in results {
         for entry in &result.entries {
             let id = entry.id.value.as_str();
@@ -143,17 +147,17 @@ fn index_ids<'w>(
                 if scope.is_some_and(|scope| !scope.topics.contains(&topic)) {
                     continue;
                 }
+                let first_place = place(&first_file.path, first.id.pos);
+                let this_place = place(&result.path, entry.id.pos);
+                if reported_first.insert(id) {
+                    findings.push(Tagged {
+                        topic,
+                        finding: duplicate(id, first_place.clone(), this_place.clone()),
+                    });
+                }
                 findings.push(Tagged {
                     topic,
-                    finding: Finding::new(
-                        Code::DuplicateId,
-                        place(&result.path, entry.id.pos),
-                        format!("id `{id}` is already defined in {}:{}", first_file.path, first.id.pos.line),
-                    )
-                    .with_id(id)
-                    .with_label("defined again here")
-                    .with_related(place(&first_file.path, first.id.pos), "first defined here")
-                    .with_help("ids are unique across the whole workspace: rename one of them (and the links that point to it)"),
+                    finding: duplicate(id, this_place, first_place),
                 });
             } else {
                 index.insert(id, (result, entry));
@@ -161,6 +165,19 @@ fn index_ids<'w>(
         }
     }
     index
+}
+
+/// The finding at one definition of a duplicate id, naming the other.
+fn duplicate(id: &str, here: Place, other: Place) -> Finding {
+    Finding::new(
+        Code::DuplicateId,
+        here,
+        format!("id `{id}` is also defined in {}:{}", other.file, other.line),
+    )
+    .with_id(id)
+    .with_label("defined here")
+    .with_related(other, "the other definition")
+    .with_help("ids are unique across the whole workspace: rename one of them (and the links that point to it)")
 }
 
 /// The "did you mean" of dangling links. Each weighs every id of the
