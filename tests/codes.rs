@@ -608,6 +608,62 @@ fn quote_mismatch_names_a_punctuation_difference() {
 }
 
 #[test]
+fn quote_mismatch_with_offsets_off_by_one_says_so_not_whitespace() {
+    // " cat sat" differs from the quote only in a space, but the fix is the
+    // offsets, not the quote.
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 3, end: 11}\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("quote-mismatch", A, 4, 34)]);
+    let json = run.json();
+    assert_eq!(
+        json["findings"][0]["message"],
+        "the text at 3..11 is \" cat sat\", not the quote (the offsets are off: the quote is at 4..11)"
+    );
+    assert_eq!(
+        json["findings"][0]["help"],
+        "the quote occurs once, at 4..11: set `start: 4` and `end: 11`"
+    );
+}
+
+/// A seed with an emoji (two UTF-16 units) and Polish letters (two bytes).
+const EMOJI_SEED: &str = "Kto 😀 powiedział: „Zażółć gęślą”.\n";
+
+fn emoji_workspace(start: u32, end: u32) -> Ws {
+    let ws = Ws::new();
+    ws.write("seeds/e.txt", EMOJI_SEED);
+    ws.write(
+        A,
+        format!(
+            "source: seeds/e.txt\nsha256: {}\nannotations:\n  - {{id: a1, kind: claim, quote: Zażółć gęślą, start: {start}, end: {end}}}\n",
+            sha256(EMOJI_SEED.as_bytes())
+        ),
+    );
+    ws
+}
+
+#[test]
+fn offsets_in_utf8_bytes_are_recognised() {
+    let run = emoji_workspace(25, 44).validate();
+    assert_findings(&run, 1, &[("span-range", A, 4, 64)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "25..44 are the quote's UTF-8 byte offsets; annot counts Unicode code points: set `start: 19` and `end: 31`"
+    );
+}
+
+#[test]
+fn offsets_in_utf16_units_are_recognised() {
+    let run = emoji_workspace(20, 32).validate();
+    assert_findings(&run, 1, &[("quote-mismatch", A, 4, 34)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "20..32 are the quote's UTF-16 offsets (as JavaScript counts); annot counts Unicode code points: set `start: 19` and `end: 31`"
+    );
+    assert!(emoji_workspace(19, 31).validate().findings().is_empty());
+}
+
+#[test]
 fn offsets_count_code_points_not_bytes() {
     let ws = Ws::new();
     // Byte offsets of "quoted" would be far larger; code points are 57..65.

@@ -348,11 +348,13 @@ fn check_span(
                 format!("end ({end}) is beyond the end of {path}, which is {len} code points long"),
             )
             .with_id(id)
-            .with_help(where_it_occurs(
-                source,
-                &quote.value,
-                "offsets count Unicode code points (not bytes) from 0",
-            )),
+            .with_help(other_unit(source, &quote.value, start, end).unwrap_or_else(|| {
+                where_it_occurs(
+                    source,
+                    &quote.value,
+                    "offsets count Unicode code points (not bytes) from 0",
+                )
+            })),
         );
         return;
     }
@@ -383,6 +385,30 @@ fn check_span(
     }
 }
 
+/// When `start..end` are the offsets of an occurrence of the quote counted
+/// in another unit — UTF-8 bytes or UTF-16 code units, as many tools count —
+/// the help that says so and gives the code points.
+fn other_unit(source: &SourceText, quote: &str, start: u64, end: u64) -> Option<String> {
+    if source.text().is_ascii() {
+        return None;
+    }
+    for (s, e) in source.occurrences(quote).into_iter().take(1000) {
+        let (bs, be) = (source.byte_of(s)?, source.byte_of(e)?);
+        if (bs as u64, be as u64) == (start, end) {
+            return Some(format!(
+                "{start}..{end} are the quote's UTF-8 byte offsets; annot counts Unicode code points: set `start: {s}` and `end: {e}`"
+            ));
+        }
+        let units = |byte: usize| source.text()[..byte].encode_utf16().count() as u64;
+        if (units(bs), units(be)) == (start, end) {
+            return Some(format!(
+                "{start}..{end} are the quote's UTF-16 offsets (as JavaScript counts); annot counts Unicode code points: set `start: {s}` and `end: {e}`"
+            ));
+        }
+    }
+    None
+}
+
 fn where_it_occurs(source: &SourceText, quote: &str, otherwise: &str) -> String {
     match source.occurrences(quote).as_slice() {
         [] => format!("{otherwise}; the quote does not occur in the text as written"),
@@ -408,11 +434,18 @@ fn quote_mismatch(
     found: &str,
 ) -> Finding {
     let id = annotation.id.value.as_str();
-    let mut message = format!("the text at {start}..{end} is {found:?}, not the quote");
-    if let Some(kind) = describe_difference(&quote.value, found) {
-        message.push_str(&format!(" (they differ only in {kind})"));
-    }
     let occurrences = source.occurrences(&quote.value);
+    let mut message = format!("the text at {start}..{end} is {found:?}, not the quote");
+    // The exact quote over part of the span means the offsets are off, not
+    // the quote: "they differ only in whitespace" would point the wrong way.
+    let overlapped = occurrences.iter().find(|(s, e)| *s < end && start < *e);
+    match (overlapped, describe_difference(&quote.value, found)) {
+        (Some((s, e)), _) => message.push_str(&format!(
+            " (the offsets are off: the quote is at {s}..{e})"
+        )),
+        (None, Some(kind)) => message.push_str(&format!(" (they differ only in {kind})")),
+        (None, None) => {}
+    }
     let mut finding = Finding::new(Code::QuoteMismatch, at(file, quote.pos), message)
         .with_id(id)
         .with_label("the quote")
@@ -420,6 +453,7 @@ fn quote_mismatch(
             source_place(path, source, start, end),
             format!("text at {start}..{end}"),
         );
+    let unit = other_unit(source, &quote.value, start as u64, end as u64);
     let help = match occurrences.as_slice() {
         [] => match anchor::loose_occurrences(source, &quote.value).first() {
             Some(&(s, e)) if (s, e) == (start, end) => format!("correct the quote to the source's exact text: {found:?}"),
@@ -431,6 +465,7 @@ fn quote_mismatch(
             }
             None => "the quote does not occur anywhere in the source as written: correct `quote` to the source's exact text, or the offsets to where it is".to_string(),
         },
+        _ if unit.is_some() => unit.unwrap_or_default(),
         [(s, e)] => {
             finding = finding.with_related(source_place(path, source, *s, *e), format!("the quote occurs here, at {s}..{e}"));
             format!("the quote occurs once, at {s}..{e}: set `start: {s}` and `end: {e}`")
