@@ -114,7 +114,13 @@ fn check_file(bencher: divan::Bencher) {
     bencher
         .with_inputs(|| load::annotation_file("annotations/s.yaml", case.yaml.as_bytes()))
         .bench_values(|loaded| {
-            rules::check_file("annotations/s.yaml", loaded, None, Some(&source), rules::Seeds::NONE)
+            rules::check_file(
+                "annotations/s.yaml",
+                loaded,
+                None,
+                Some(&source),
+                rules::Seeds::NONE,
+            )
         });
 }
 
@@ -125,7 +131,13 @@ fn ids_and_links_of_100_000(bencher: divan::Bencher) {
     let case = case();
     let loaded = load::annotation_file("annotations/s.yaml", case.yaml.as_bytes());
     let source = Ok(Arc::clone(&case.source));
-    let one = rules::check_file("annotations/s.yaml", loaded, None, Some(&source), rules::Seeds::NONE);
+    let one = rules::check_file(
+        "annotations/s.yaml",
+        loaded,
+        None,
+        Some(&source),
+        rules::Seeds::NONE,
+    );
     // The entities every annotation links to, in a file of their own.
     let entities: String = (0..1000)
         .map(|e| format!("  - {{id: ent.e{e}, kind: entity}}\n"))
@@ -134,7 +146,13 @@ fn ids_and_links_of_100_000(bencher: divan::Bencher) {
         "annotations/entities.yaml",
         format!("annotations:\n{entities}").as_bytes(),
     );
-    let entities = rules::check_file("annotations/entities.yaml", entities, None, None, rules::Seeds::NONE);
+    let entities = rules::check_file(
+        "annotations/entities.yaml",
+        entities,
+        None,
+        None,
+        rules::Seeds::NONE,
+    );
     let results: Vec<FileResult> = std::iter::once(entities)
         .chain((0..1000).map(|f| {
             let mut result = one.clone();

@@ -162,6 +162,141 @@ pub fn loose_occurrences(source: &SourceText, quote: &str) -> Vec<(usize, usize)
     out
 }
 
+/// Where the source has text that differs from a quote that does not occur
+/// only in a way people often get wrong when they copy, and what that is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMatch {
+    pub start: usize,
+    pub end: usize,
+    /// The source's exact text there: what the quote should be.
+    pub text: String,
+    /// What differs, in words ("quote marks, apostrophes or dashes", ...).
+    pub difference: String,
+}
+
+/// The first near match of a quote that does not occur as written: typographic
+/// quote marks and dashes, whitespace of any kind and amount (CRLF line ends
+/// included), a word broken by a hyphen at a line end, or whitespace at the
+/// ends of the quote (such as the newline a `|` block scalar keeps). For
+/// explaining, never for anchoring.
+pub fn near_match(source: &SourceText, quote: &str) -> Option<NearMatch> {
+    let found = |(start, end): (usize, usize)| {
+        let text = source.slice(start, end)?.to_string();
+        Some((start, end, text))
+    };
+    // Whitespace at the ends of the quote.
+    let trimmed = quote.trim();
+    if !trimmed.is_empty() && trimmed.len() != quote.len() {
+        if let Some(&(start, end)) = source.occurrences(trimmed).first() {
+            let (start, end, text) = found((start, end))?;
+            let difference = if quote.trim_start() == quote && quote.ends_with('\n') {
+                "the newline at the end of the quote (a `quote: |` block keeps it; write `quote: |-`, or the text on one line)"
+            } else {
+                "whitespace at the ends of the quote"
+            }
+            .to_string();
+            return Some(NearMatch {
+                start,
+                end,
+                text,
+                difference,
+            });
+        }
+    }
+    if let Some(&(start, end)) = loose_occurrences(source, quote).first() {
+        let (start, end, text) = found((start, end))?;
+        let difference = describe_difference(quote, &text)
+            .unwrap_or("quote marks, apostrophes or dashes")
+            .to_string();
+        return Some(NearMatch {
+            start,
+            end,
+            text,
+            difference,
+        });
+    }
+    let (start, end) = spaced_occurrence(source, quote)?;
+    let (start, end, text) = found((start, end))?;
+    let difference = if text.contains('\r') && !quote.contains('\r') {
+        "line endings: the source ends its lines with CR LF (`\\r\\n`)".to_string()
+    } else if is_hyphen_break(&text) && !is_hyphen_break(quote) {
+        "a word the source breaks with a hyphen at the end of a line".to_string()
+    } else {
+        describe_difference(quote, &text)
+            .unwrap_or("whitespace")
+            .to_string()
+    };
+    Some(NearMatch {
+        start,
+        end,
+        text,
+        difference,
+    })
+}
+
+impl NearMatch {
+    /// "at 4..11 (line 1, column 5) the source has "…", which differs only in …"
+    pub fn described(&self, source: &SourceText) -> String {
+        let (line, column) = source.line_column(self.start);
+        format!(
+            "at {}..{} (line {line}, column {column}) the source has {:?}, which differs only in {}",
+            self.start, self.end, self.text, self.difference
+        )
+    }
+
+    /// The line to paste: the quote as the source writes it.
+    pub fn fix(&self) -> String {
+        format!(
+            "copy the source's exact text into the file: `quote: {}`",
+            crate::yaml::quoted(&self.text)
+        )
+    }
+}
+
+/// Whether a text holds a hyphen followed by whitespace.
+fn is_hyphen_break(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(2)
+        .any(|w| w[0] == '-' && w[1].is_whitespace())
+}
+
+/// Where the quote occurs when whitespace is ignored altogether and a hyphen
+/// before whitespace is taken as a broken word (`construc-\ntion`), with
+/// quote marks and dashes folded; the span starts and ends on the source's
+/// own characters.
+fn spaced_occurrence(source: &SourceText, quote: &str) -> Option<(usize, usize)> {
+    // Each kept character, folded, with the code point offset it came from.
+    fn project(text: &str) -> (String, Vec<usize>) {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::new();
+        let mut offsets = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let breaks_word = matches!(fold_char(c), '-')
+                && chars.get(i + 1).is_some_and(|n| n.is_whitespace())
+                && i > 0
+                && chars[i - 1].is_alphabetic();
+            if !(c.is_whitespace() || breaks_word) {
+                out.push(fold_char(c));
+                offsets.push(i);
+            }
+            i += 1;
+        }
+        (out, offsets)
+    }
+    let (needle, _) = project(quote);
+    if needle.is_empty() {
+        return None;
+    }
+    let (haystack, offsets) = project(source.text());
+    let byte = memchr::memmem::find(haystack.as_bytes(), needle.as_bytes())?;
+    let first = haystack[..byte].chars().count();
+    let count = needle.chars().count();
+    Some((offsets[first], offsets[first + count - 1] + 1))
+}
+
 /// Names what alone separates two texts, when it is only whitespace, quote
 /// marks and dashes, or Unicode normalisation.
 pub fn describe_difference(expected: &str, found: &str) -> Option<&'static str> {

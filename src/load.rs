@@ -1113,7 +1113,10 @@ mod tests {
     fn hints_only_for_names_that_are_close() {
         let ids = ["ent.putin", "ent.north-korea", "ent.shoigu", "start", "a1"];
         assert_eq!(did_you_mean("ent.south-korea-foreign-ministry", &ids), None);
-        assert_eq!(did_you_mean("ent.south-korea", &ids), Some("ent.north-korea"));
+        assert_eq!(
+            did_you_mean("ent.south-korea", &ids),
+            Some("ent.north-korea")
+        );
         assert_eq!(did_you_mean("ent.shoigo", &ids), Some("ent.shoigu"));
         assert_eq!(did_you_mean("strat", &ids), Some("start"));
         assert_eq!(did_you_mean("a2", &ids), Some("a1"));

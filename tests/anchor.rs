@@ -294,3 +294,99 @@ fn refuses_paths_that_are_not_annotation_files() {
         missing.stderr
     );
 }
+
+/// What `annot anchor` says of the one annotation it could not anchor:
+/// (code, line, column, message, help).
+fn refusal(seed: &str, body: &str) -> (String, u32, u32, String, String) {
+    let ws = Ws::new();
+    ws.write("seeds/n.txt", seed);
+    ws.write(A, format!("source: seeds/n.txt\nannotations:\n{body}"));
+    let anchoring = annot::commands::anchor(ws.path(), &[], true).unwrap();
+    let [finding] = anchoring.findings.as_slice() else {
+        panic!("{:?}", anchoring.findings);
+    };
+    (
+        finding.code.as_str().to_string(),
+        finding.place.line,
+        finding.place.column,
+        finding.message.clone(),
+        finding.help.clone().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_straight_apostrophe_for_a_curly_one_gets_the_text_to_paste() {
+    let (code, line, column, message, help) = refusal(
+        "Russia\u{2019}s top general spoke.\n",
+        "  - {id: a1, kind: claim, quote: \"Russia's top general\"}\n",
+    );
+    assert_eq!((code.as_str(), line, column), ("unanchored", 3, 34));
+    assert_eq!(message, "the quote of `a1` does not occur in the source; at 0..20 (line 1, column 1) the source has \"Russia\u{2019}s top general\", which differs only in quote marks, apostrophes or dashes");
+    assert_eq!(help, "copy the source's exact text into the file: `quote: \"Russia\u{2019}s top general\"`, then run `annot anchor annotations/a.yaml` again");
+}
+
+#[test]
+fn a_hyphen_for_a_dash_is_named() {
+    let (_, _, _, message, _) = refusal(
+        "Kursk \u{2014} the region.\n",
+        "  - {id: a1, kind: claim, quote: \"Kursk - the region\"}\n",
+    );
+    assert!(message.ends_with("the source has \"Kursk \u{2014} the region\", which differs only in quote marks, apostrophes or dashes"), "{message}");
+}
+
+#[test]
+fn a_word_broken_at_a_line_end_is_named() {
+    let (_, _, _, message, help) = refusal(
+        "the construc-\ntion of memorials\n",
+        "  - {id: a1, kind: claim, quote: construction of memorials}\n",
+    );
+    assert_eq!(message, "the quote of `a1` does not occur in the source; at 4..31 (line 1, column 5) the source has \"construc-\\ntion of memorials\", which differs only in a word the source breaks with a hyphen at the end of a line");
+    assert!(help.starts_with("copy the source's exact text into the file: `quote: \"construc-\\ntion of memorials\"`"), "{help}");
+    // The PDF kind of break, a hyphen and a space, too.
+    let (_, _, _, message, _) = refusal(
+        "the construc- tion of memorials\n",
+        "  - {id: a1, kind: claim, quote: construction of memorials}\n",
+    );
+    assert!(
+        message.contains("differs only in a word the source breaks with a hyphen"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_newline_where_the_source_has_crlf_is_named() {
+    let (_, _, _, message, help) = refusal(
+        "first line\r\nsecond line\r\n",
+        "  - {id: a1, kind: claim, quote: \"first line\\nsecond\"}\n",
+    );
+    assert_eq!(message, "the quote of `a1` does not occur in the source; at 0..18 (line 1, column 1) the source has \"first line\\r\\nsecond\", which differs only in line endings: the source ends its lines with CR LF (`\\r\\n`)");
+    assert!(
+        help.starts_with(
+            "copy the source's exact text into the file: `quote: \"first line\\r\\nsecond\"`"
+        ),
+        "{help}"
+    );
+}
+
+#[test]
+fn the_newline_a_block_quote_keeps_is_named() {
+    let (_, _, _, message, _) = refusal(
+        "He said the council met.\n",
+        "  - id: a1\n    kind: claim\n    quote: |\n      the council met\n",
+    );
+    assert!(message.ends_with("the source has \"the council met\", which differs only in the newline at the end of the quote (a `quote: |` block keeps it; write `quote: |-`, or the text on one line)"), "{message}");
+}
+
+#[test]
+fn a_context_without_its_space_gets_the_exact_context() {
+    let (code, _, _, message, help) = refusal(
+        "The cat sat. The cat ran.\n",
+        "  - {id: a1, kind: claim, quote: cat, suffix: ran}\n",
+    );
+    assert_eq!(code, "unanchored");
+    assert_eq!(
+        message,
+        "the quote of `a1` occurs 2 times, but none has the given prefix/suffix"
+    );
+    assert_eq!(help, "the occurrence at 17..20 has this context but for the spaces next to the quote (a prefix ends exactly where the quote starts, a suffix starts where it ends): write `suffix: \" ran\"`");
+}

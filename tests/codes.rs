@@ -365,7 +365,9 @@ fn dangling_link_to_a_very_long_id_gets_its_hint_at_once() {
     let long = format!("e{}", "x".repeat(100_000));
     let mut body = format!("  - {{id: {long}, kind: entity}}\n");
     ws.write("annotations/entities.yaml", format!("annotations:\n{body}"));
-    body = String::from("  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    links:\n");
+    body = String::from(
+        "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    links:\n",
+    );
     for tail in ["y", "z", "w"] {
         body.push_str(&format!("      - {{rel: about, target: {long}{tail}}}\n"));
     }
@@ -380,7 +382,10 @@ fn dangling_link_to_a_very_long_id_gets_its_hint_at_once() {
             ("dangling-link", A, 12, 30),
         ],
     );
-    let help = run.json()["findings"][0]["help"].as_str().unwrap().to_string();
+    let help = run.json()["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(help.starts_with("did you mean `exxx"), "{help:.200}");
 }
 
@@ -470,7 +475,10 @@ fn file_outside_workspace() {
 fn source_missing_points_at_the_seed_with_the_pinned_text() {
     // The seed was renamed; another seed has the closer name but other text.
     let ws = Ws::new();
-    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n");
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n",
+    );
     std::fs::rename(ws.path().join(SEED_PATH), ws.path().join("seeds/upi.txt")).unwrap();
     ws.write("seeds/b.txt", "Another report.\n");
     let run = ws.validate();
@@ -612,7 +620,10 @@ fn quote_mismatch_with_offsets_off_by_one_says_so_not_whitespace() {
     // " cat sat" differs from the quote only in a space, but the fix is the
     // offsets, not the quote.
     let ws = Ws::new();
-    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 3, end: 11}\n");
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 3, end: 11}\n",
+    );
     let run = ws.validate();
     assert_findings(&run, 1, &[("quote-mismatch", A, 4, 34)]);
     let json = run.json();

@@ -305,17 +305,30 @@ fn plan_annotation(
         let candidates = anchor::select_by_context(source, &occurrences, prefix, suffix);
         match candidates.as_slice() {
             [] => {
-                let mut message = format!("the quote of `{id}` does not occur in the source");
-                if !occurrences.is_empty() {
-                    message = format!(
-                        "the quote of `{id}` occurs {} times, but none has the given prefix/suffix",
-                        occurrences.len()
-                    );
-                }
+                let (message, help) = if occurrences.is_empty() {
+                    match anchor::near_match(source, quote) {
+                        Some(near) => (
+                            format!("the quote of `{id}` does not occur in the source; {}", near.described(source)),
+                            format!("{}, then run `annot anchor {rel}` again", near.fix()),
+                        ),
+                        None => (
+                            format!("the quote of `{id}` does not occur in the source, not even with other quote marks, dashes or spaces"),
+                            "copy the quote exactly from the source (quote marks, dashes and spaces included)".to_string(),
+                        ),
+                    }
+                } else {
+                    (
+                        format!(
+                            "the quote of `{id}` occurs {} times, but none has the given prefix/suffix",
+                            occurrences.len()
+                        ),
+                        context_help(source, &occurrences, prefix, suffix),
+                    )
+                };
                 findings.push(
                     Finding::new(Code::Unanchored, place(rel, quote_node.pos), message)
                         .with_id(&id)
-                        .with_help("copy the quote exactly from the source (quote marks, dashes and spaces included), and `prefix`/`suffix` too"),
+                        .with_help(help),
                 );
                 None
             }
@@ -396,4 +409,58 @@ fn plan_annotation(
         let edit = edit::insert_fields(text, node, after, column, &fields);
         Some(AnnotationEdit::Context { id, edit })
     }
+}
+
+/// The help for a prefix or suffix that no occurrence has: when one has it
+/// but for the spaces between it and the quote, the exact context to write.
+fn context_help(
+    source: &SourceText,
+    occurrences: &[(usize, usize)],
+    prefix: Option<&str>,
+    suffix: Option<&str>,
+) -> String {
+    let fits = |(start, end): (usize, usize)| {
+        let before = source.slice(start.saturating_sub(200), start).unwrap_or("");
+        let after = source
+            .slice(end, (end + 200).min(source.char_len()))
+            .unwrap_or("");
+        let prefix = prefix.map(|p| {
+            let p = p.trim();
+            let bare = before.trim_end();
+            (!p.is_empty() && bare.ends_with(p)).then(|| {
+                let from = bare.len() - p.len();
+                before[from..].to_string()
+            })
+        });
+        let suffix = suffix.map(|x| {
+            let x = x.trim();
+            let bare = after.trim_start();
+            (!x.is_empty() && bare.starts_with(x)).then(|| {
+                let to = after.len() - bare.len() + x.len();
+                after[..to].to_string()
+            })
+        });
+        match (prefix, suffix) {
+            (Some(None), _) | (_, Some(None)) => None,
+            (prefix, suffix) => Some((prefix.flatten(), suffix.flatten())),
+        }
+    };
+    let near: Vec<_> = occurrences
+        .iter()
+        .filter_map(|&o| fits(o).map(|c| (o, c)))
+        .collect();
+    if let [((start, end), (prefix, suffix))] = near.as_slice() {
+        let mut fields = Vec::new();
+        if let Some(p) = prefix {
+            fields.push(format!("`prefix: {}`", yaml::quoted(p)));
+        }
+        if let Some(x) = suffix {
+            fields.push(format!("`suffix: {}`", yaml::quoted(x)));
+        }
+        return format!(
+            "the occurrence at {start}..{end} has this context but for the spaces next to the quote (a prefix ends exactly where the quote starts, a suffix starts where it ends): write {}",
+            fields.join(" and ")
+        );
+    }
+    "copy `prefix` (the text just before the quote, up to it) and `suffix` (just after) exactly from the source, spaces included".to_string()
 }

@@ -292,10 +292,16 @@ fn check_span(
         }
         let occurrences = source.occurrences(&quote.value);
         let (found, help) = match occurrences.as_slice() {
-            [] => (
-                format!("the quote does not occur in {path}"),
-                "copy the quote exactly from the source (quote marks, dashes and spaces included); `annot anchor` can then fill in the offsets".to_string(),
-            ),
+            [] => match anchor::near_match(source, &quote.value) {
+                Some(near) => (
+                    format!("the quote does not occur in {path}; {}", near.described(source)),
+                    format!("{}, then run `annot anchor {}` to fill in the offsets", near.fix(), file.path),
+                ),
+                None => (
+                    format!("the quote does not occur in {path}"),
+                    "copy the quote exactly from the source (quote marks, dashes and spaces included); `annot anchor` can then fill in the offsets".to_string(),
+                ),
+            },
             [(s, e)] => (
                 format!("it occurs once, at {s}..{e}"),
                 format!("run `annot anchor {}` to fill in the offsets", file.path),
@@ -348,13 +354,15 @@ fn check_span(
                 format!("end ({end}) is beyond the end of {path}, which is {len} code points long"),
             )
             .with_id(id)
-            .with_help(other_unit(source, &quote.value, start, end).unwrap_or_else(|| {
-                where_it_occurs(
-                    source,
-                    &quote.value,
-                    "offsets count Unicode code points (not bytes) from 0",
-                )
-            })),
+            .with_help(
+                other_unit(source, &quote.value, start, end).unwrap_or_else(|| {
+                    where_it_occurs(
+                        source,
+                        &quote.value,
+                        "offsets count Unicode code points (not bytes) from 0",
+                    )
+                }),
+            ),
         );
         return;
     }
@@ -440,9 +448,9 @@ fn quote_mismatch(
     // the quote: "they differ only in whitespace" would point the wrong way.
     let overlapped = occurrences.iter().find(|(s, e)| *s < end && start < *e);
     match (overlapped, describe_difference(&quote.value, found)) {
-        (Some((s, e)), _) => message.push_str(&format!(
-            " (the offsets are off: the quote is at {s}..{e})"
-        )),
+        (Some((s, e)), _) => {
+            message.push_str(&format!(" (the offsets are off: the quote is at {s}..{e})"))
+        }
         (None, Some(kind)) => message.push_str(&format!(" (they differ only in {kind})")),
         (None, None) => {}
     }
@@ -455,13 +463,12 @@ fn quote_mismatch(
         );
     let unit = other_unit(source, &quote.value, start as u64, end as u64);
     let help = match occurrences.as_slice() {
-        [] => match anchor::loose_occurrences(source, &quote.value).first() {
-            Some(&(s, e)) if (s, e) == (start, end) => format!("correct the quote to the source's exact text: {found:?}"),
-            Some(&(s, e)) => {
-                let actual = source.slice(s, e).unwrap_or("");
-                let kind = describe_difference(&quote.value, actual).unwrap_or("quote marks, dashes or spaces");
-                finding = finding.with_related(source_place(path, source, s, e), format!("the quote differs only in {kind} from the text here, at {s}..{e}"));
-                format!("the source writes it {actual:?} at {s}..{e}: copy the quote exactly from the source and set `start: {s}` and `end: {e}`")
+        [] => match anchor::near_match(source, &quote.value) {
+            Some(near) if (near.start, near.end) == (start, end) => near.fix(),
+            Some(near) => {
+                let (s, e) = (near.start, near.end);
+                finding = finding.with_related(source_place(path, source, s, e), format!("the quote differs only in {} from the text here, at {s}..{e}", near.difference));
+                format!("the source writes it {:?} at {s}..{e}: {} and set `start: {s}` and `end: {e}`", near.text, near.fix())
             }
             None => "the quote does not occur anywhere in the source as written: correct `quote` to the source's exact text, or the offsets to where it is".to_string(),
         },
