@@ -1029,7 +1029,8 @@ pub fn accept_summary(accepted: &Accepted) -> String {
     let mut out = String::new();
     for (path, ids) in &accepted.files {
         out.push_str(&format!(
-            "wrote {path}: accepted the {} of {} and removed {} `drift:`\n",
+            "wrote {}: accepted the {} of {} and removed {} `drift:`\n",
+            visible(path),
             if ids.len() == 1 {
                 "proposal"
             } else {
