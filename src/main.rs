@@ -164,7 +164,7 @@ fn main() -> ExitCode {
             if handler.render_report(&mut text, &shown).is_err() {
                 text = shown.to_string();
             }
-            eprint!("{text}");
+            eprint!("{}", style.for_terminal(text));
             ExitCode::from(2)
         }
     }
@@ -216,7 +216,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                     let summary = report::summary_line(&validation.checked, findings);
                     out.push_str(&style.wrap(&summary, "", ""));
                     out.push('\n');
-                    out
+                    style.for_terminal(out)
                 }
                 Format::Json => json::render(&validation.checked, findings, notices),
                 Format::Github => github::render(&validation.checked, findings, notices),
@@ -270,7 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             if anchoring.files.is_empty() && !refused {
                 out.push_str("nothing to anchor: every quote already has its offsets and every file its sha256\n");
             }
-            print(&out);
+            print(&style().for_terminal(out));
             Ok(if refused {
                 ExitCode::from(1)
             } else {
@@ -290,7 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 out.push_str(&format!("{what} {path}\n"));
             }
             out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
-            print(&out);
+            print(&style().for_terminal(out));
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff {
@@ -302,7 +302,10 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             let root = root(cli.directory.as_deref())?;
             let review = annot::review::diff(&root, base.as_deref(), head.as_deref(), staged)?;
             match format {
-                DiffFormat::Human => print(&review_report::human(&review, &style())),
+                DiffFormat::Human => {
+                    let style = style();
+                    print(&style.for_terminal(review_report::human(&review, &style)))
+                }
                 // Written as it is made: a drift of 100,000 spans is 60 MB.
                 DiffFormat::Json => {
                     let _ = review_report::write_json(&review, std::io::stdout().lock());
@@ -338,7 +341,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 let accepted = annot::review::accept(&root, &paths, &which)?;
                 let mut out = human::render(&accepted.refusals, &Default::default(), &style());
                 out.push_str(&review_report::accept_summary(&accepted));
-                print(&out);
+                print(&style().for_terminal(out));
                 for failure in &accepted.failures {
                     eprintln!("error: {failure}");
                 }
@@ -368,7 +371,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             if review.drift.is_empty() && !review.needs_review() {
                 out.push_str("every annotation is pinned to the current text of its source: nothing to reanchor\n");
             }
-            print(&out);
+            print(&style().for_terminal(out));
             for failure in &done.failures {
                 eprintln!("error: {failure}");
             }
@@ -384,7 +387,8 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Show { id } => {
             let root = root(cli.directory.as_deref())?;
             let shown = commands::show(&root, &id)?;
-            print(&show::render(&shown, &style()));
+            let style = style();
+            print(&style.for_terminal(show::render(&shown, &style)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {

@@ -227,8 +227,8 @@ fn check_in_colour(root: &Path) {
     use annot::report::{human, show, Style};
     let style = Style {
         color: true,
-        ascii: false,
         width: Some(80),
+        ..Style::default()
     };
     let validation = annot::commands::validate(root, false).unwrap();
     let out = human::render(&validation.findings, &validation.texts, &style);
@@ -516,6 +516,30 @@ fn dumb_terminals_and_other_character_sets_get_ascii() {
 }
 
 #[test]
+fn text_beyond_ascii_is_escaped_only_where_the_locale_cannot_show_it() {
+    let ws = Ws::new();
+    // The span is one letter short: the report quotes the Polish text.
+    ws.annotations(
+        "annotations/a.yaml",
+        "  - {id: c1, kind: claim, quote: \"Zażółć\", start: 37, end: 42}\n",
+    );
+    let c = ws.run_with(&["validate"], &[("LC_ALL", "C")]);
+    assert!(c.stdout.is_ascii(), "{}", c.stdout);
+    assert!(
+        c.stdout.contains("Za\\u{17c}\\u{f3}\\u{142}"),
+        "{}",
+        c.stdout
+    );
+    let dumb = ws.run_with(&["validate"], &[("TERM", "dumb")]);
+    assert!(dumb.stdout.contains("Zażół"), "{}", dumb.stdout);
+    assert!(
+        !dumb.stdout.contains(['╭', '│', '─', '×', '…', '→']),
+        "{}",
+        dumb.stdout
+    );
+}
+
+#[test]
 fn columns_sets_the_width_of_human_output() {
     let ws = ascii_workspace();
     let long = "word ".repeat(60);
@@ -540,7 +564,37 @@ fn columns_sets_the_width_of_human_output() {
             }
         }
     }
+    let seed = "The cat sat on the mat. The dog ran very far away from home.\n";
+    ws.write(
+        "annotations/a.yaml",
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n  - {{id: c2, kind: claim, quote: dog ran very far away, start: 28, end: 49}}\n",
+            sha256(seed.as_bytes())
+        ),
+    );
+    ws.write(SEED_PATH, seed);
+    let show = ws.run_with(&["show", "c2"], &[("COLUMNS", "40")]);
+    let context = show
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "in context:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", show.stdout));
+    assert!(
+        context.contains("[[dog ran very far away]]") && context.chars().count() <= 40,
+        "{}",
+        show.stdout
+    );
     // Without a width (a pipe) the output does not depend on it.
     let wide = ws.run(&["validate"]).stdout;
     assert!(wide.lines().any(|l| l.chars().count() > 100), "{wide}");
+}
+
+#[test]
+fn show_highlights_a_span_only_where_it_still_quotes_its_text() {
+    let ws = ascii_workspace();
+    // The source changed: 28..44 is now other words.
+    let run = ws.run(&["show", "c2"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("[["), "{}", run.stdout);
 }

@@ -1,7 +1,7 @@
 //! `annot show ID`: one annotation, its text in context, its links both
 //! ways and its history, for a person at a terminal.
 
-use super::text::{visible, Style};
+use super::text::{self, visible, Style};
 use crate::commands::Shown;
 
 /// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
@@ -24,6 +24,59 @@ pub fn utc_date(seconds: i64) -> String {
         rest / 3600,
         rest % 3600 / 60
     )
+}
+
+/// The context on each side of a span, made visible and, when the
+/// terminal's width is known, shortened so the line fits it (the span
+/// itself is always shown whole).
+fn fit_context(
+    (before, span, after): (&str, &str, &str),
+    (lead, trail): (bool, bool),
+    style: &Style,
+) -> (String, String) {
+    let ellipsis = style.ellipsis();
+    let lead = if lead { ellipsis } else { "" };
+    let trail = if trail { ellipsis } else { "" };
+    let Some(columns) = style.width else {
+        return (
+            format!("{lead}{}", visible(before)),
+            format!("{}{trail}", visible(after)),
+        );
+    };
+    let room = columns.saturating_sub(2 + 4 + text::width(span)) / 2;
+    let mut head = String::new();
+    let mut used = 0;
+    let mut cut = false;
+    for c in before.chars().rev() {
+        let w = text::char_width(c);
+        if used + w + ellipsis.len() > room {
+            cut = true;
+            break;
+        }
+        let mut one = String::new();
+        text::push_visible(&mut one, c);
+        head.insert_str(0, &one);
+        used += w;
+    }
+    if cut || !lead.is_empty() {
+        head.insert_str(0, ellipsis);
+    }
+    let mut tail = String::new();
+    used = 0;
+    cut = false;
+    for c in after.chars() {
+        let w = text::char_width(c);
+        if used + w + ellipsis.len() > room {
+            cut = true;
+            break;
+        }
+        text::push_visible(&mut tail, c);
+        used += w;
+    }
+    if cut || !trail.is_empty() {
+        tail.push_str(ellipsis);
+    }
+    (head, tail)
 }
 
 /// Renders what `annot show` prints. Every text from a file goes through
@@ -60,11 +113,10 @@ pub fn render(shown: &Shown, style: &Style) -> String {
         out.push_str(&format!("  note:  {}\n", visible(note)));
     }
     if let Some((before, span, after)) = &shown.context {
+        let (before, after) = fit_context((before, span, after), shown.context_cut, style);
         out.push_str(&format!(
-            "\nin context:\n  {}{on}{}{off}{}\n",
-            visible(before),
-            visible(span),
-            visible(after)
+            "\nin context:\n  {before}{on}{}{off}{after}\n",
+            visible(span)
         ));
     }
     let describe = |l: &crate::commands::LinkView| {

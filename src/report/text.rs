@@ -82,6 +82,11 @@ pub struct Style {
     pub color: bool,
     /// ASCII only in what annot itself draws: no box drawing, no arrows.
     pub ascii: bool,
+    /// The locale's character set is not UTF-8: every character beyond
+    /// ASCII is written as `\u{…}` too ([`Style::for_terminal`]). UTF-8
+    /// shown in a single-byte character set is not only garbled: the
+    /// second byte of `ś` (0xC5 0x9B) is CSI there.
+    pub ascii_only: bool,
     /// The width to wrap and shorten to, when it is known (`COLUMNS`, or
     /// the terminal's). Unknown when writing to a pipe: then the output
     /// does not depend on the environment.
@@ -117,8 +122,27 @@ impl Style {
         Style {
             color: color && !dumb,
             ascii: dumb || !utf8,
+            ascii_only: !utf8,
             width,
         }
+    }
+
+    /// Human output as this terminal can show it: unchanged, or with
+    /// every character beyond ASCII as `\u{…}` where the locale is not
+    /// UTF-8.
+    pub fn for_terminal(&self, text: String) -> String {
+        if !self.ascii_only || text.is_ascii() {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+        out
     }
 
     /// The width to shorten to.
