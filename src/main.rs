@@ -343,7 +343,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 out.push_str(&review_report::accept_summary(&accepted));
                 print(&style().for_terminal(out));
                 for failure in &accepted.failures {
-                    eprintln!("error: {failure}");
+                    eprintln!("error: {}", report::visible(failure));
                 }
                 return Ok(if !accepted.failures.is_empty() {
                     ExitCode::from(2)
@@ -373,7 +373,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             }
             print(&style().for_terminal(out));
             for failure in &done.failures {
-                eprintln!("error: {failure}");
+                eprintln!("error: {}", report::visible(failure));
             }
             let unresolved = review.needs_review() || !done.refusals.is_empty();
             Ok(if !done.failures.is_empty() {

@@ -13,6 +13,9 @@ use std::fmt;
 /// Lines of context kept around a place in an excerpt.
 const EXCERPT_LINES: usize = 4;
 
+/// How far from a place the ends of its lines are looked for, in bytes.
+const SCAN: usize = 16 * 1024;
+
 /// A few lines of a file around a place, as they are shown: hidden
 /// characters made visible, lines wider than the terminal shortened around
 /// the place. miette sees only this text, never the file: handing it the
@@ -41,21 +44,28 @@ impl Excerpt {
         let bytes = text.as_bytes();
         let start = floor_char(text, place.start.min(bytes.len()));
         let end = floor_char(text, place.end.min(bytes.len()).max(start));
-        let mut from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+        // Lines are looked for no further than SCAN bytes away: on a
+        // file of one huge line, finding its ends for every finding would
+        // be quadratic. Beyond that the line is shown as if it began (or
+        // ended) there, which shortening hides anyway.
+        let near = floor_char(text, start.saturating_sub(SCAN));
+        let mut from = memchr::memrchr(b'\n', &bytes[near..start]).map_or(near, |i| near + i + 1);
         let mut first_line = place.line.saturating_sub(1) as usize;
         for _ in 0..EXCERPT_LINES {
-            if from == 0 || first_line == 0 {
+            if from == 0 || first_line == 0 || bytes[from - 1] != b'\n' {
                 break;
             }
-            from = memchr::memrchr(b'\n', &bytes[..from - 1]).map_or(0, |i| i + 1);
+            let near = floor_char(text, (from - 1).saturating_sub(SCAN));
+            from = memchr::memrchr(b'\n', &bytes[near..from - 1]).map_or(near, |i| near + i + 1);
             first_line -= 1;
         }
+        let far = floor_char(text, end.saturating_add(SCAN).min(bytes.len()));
         let mut to = end;
         for _ in 0..=EXCERPT_LINES {
-            match memchr::memchr(b'\n', &bytes[to..]) {
+            match memchr::memchr(b'\n', &bytes[to..far]) {
                 Some(i) => to += i + 1,
                 None => {
-                    to = bytes.len();
+                    to = far;
                     break;
                 }
             }
