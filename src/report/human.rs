@@ -9,6 +9,8 @@ use miette::{
     SourceSpan, SpanContents,
 };
 use std::fmt;
+#[cfg(test)]
+use std::sync::Arc;
 
 /// Lines of context kept around a place in an excerpt.
 const EXCERPT_LINES: usize = 4;
@@ -100,7 +102,9 @@ fn show_lines(
     let mut out = String::new();
     let mut label = (None, None);
     let mut line_start = from;
-    while line_start < to || (line_start == to && out.is_empty()) {
+    // An empty last line is shown when the place is on it (the end of a
+    // file that ends with a line break).
+    while line_start < to || (line_start == to && (out.is_empty() || start == to)) {
         let line_end =
             memchr::memchr(b'\n', &text.as_bytes()[line_start..to]).map_or(to, |i| line_start + i);
         let mut content_end = line_end;
@@ -166,7 +170,7 @@ fn show_lines(
         }
         line_start = line_end + 1;
     }
-    let at = label.0.unwrap_or(0);
+    let at = label.0.unwrap_or(out.len());
     let until = label.1.unwrap_or(out.len()).max(at);
     Shown {
         text: out,
@@ -455,4 +459,60 @@ pub fn render(findings: &[Finding], texts: &Texts, style: &Style) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Code;
+
+    fn one(text: &str, start: usize, end: usize, line: u32, column: u32) -> String {
+        let texts: Texts = [("f.yaml".to_string(), Arc::from(text))].into();
+        let place = Place {
+            file: "f.yaml".to_string(),
+            line,
+            column,
+            start,
+            end,
+        };
+        render_finding(
+            &Finding::new(Code::Schema, place, "wrong"),
+            &texts,
+            &Style::default(),
+        )
+    }
+
+    #[test]
+    fn a_long_line_is_shortened_around_the_place() {
+        let text = format!("a: {} bad, {}\n", "x".repeat(100_000), "y".repeat(500));
+        let at = text.find("bad").unwrap();
+        let out = one(&text, at, at + 3, 1, at as u32 + 1);
+        assert!(out.contains(&format!("[f.yaml:1:{}]", at + 1)), "{out}");
+        assert!(out.contains("x bad, y"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
+    }
+
+    #[test]
+    fn a_place_at_the_end_of_a_file() {
+        let out = one("a: 1\n", 5, 5, 2, 1);
+        assert!(out.contains("[f.yaml:2:1]"), "{out}");
+    }
+
+    #[test]
+    fn crlf_ends_lines_and_controls_are_shown() {
+        let text = "a: 1\r\nb: \u{1b}[31mx\u{7}\r\nc: 2\r\n";
+        let out = one(text, 6, 7, 2, 1);
+        assert!(out.contains("[f.yaml:2:1]"), "{out}");
+        assert!(out.contains("b: \\u{1b}[31mx\\u{7}"), "{out}");
+        assert!(!out.contains(['\r', '\u{1b}', '\u{7}']), "{out}");
+        assert!(out.contains("c: 2"), "{out}");
+    }
+
+    #[test]
+    fn a_span_over_two_lines() {
+        let text = "quote: |\n  one\n  two\nnext: 1\n";
+        let out = one(text, 9, 22, 2, 3);
+        assert!(out.contains("[f.yaml:2:3]"), "{out}");
+        assert!(out.contains("two") && out.contains("next: 1"), "{out}");
+    }
 }
