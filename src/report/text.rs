@@ -9,18 +9,22 @@ use unicode_width::UnicodeWidthChar;
 
 /// Characters that change how a line shows without showing themselves:
 /// bidirectional controls, zero-width characters, the byte-order mark,
-/// the line and paragraph separators.
+/// the line and paragraph separators, the deprecated format controls,
+/// interlinear annotation marks, and the tag characters (invisible
+/// letters that can carry hidden text).
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200b}'..='\u{200f}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2066}'..='\u{206f}'
             | '\u{061c}'
             | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
             | '\u{2028}'
             | '\u{2029}'
+            | '\u{e0000}'..='\u{e007f}'
     )
 }
 
@@ -298,6 +302,7 @@ mod tests {
             "a\\nb\\r\\nc\\td\\u{1b}[31me\\u{7f}\\u{9b}\\u{200b}\\u{202e}"
         );
         assert_eq!(visible("Zażółć “x” 東京"), "Zażółć “x” 東京");
+        assert_eq!(visible("a\u{e0041}\u{e0042}"), "a\\u{e0041}\\u{e0042}");
     }
 
     #[test]
