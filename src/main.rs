@@ -150,8 +150,21 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            let report = miette::Report::new(err);
-            eprintln!("{report:?}");
+            // Errors name paths and ids from files: shown, like every
+            // report, with their control characters made visible.
+            let stderr = std::io::stderr().is_terminal();
+            let style = report::Style::detect(
+                stderr && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                stderr,
+            );
+            let handler = miette::GraphicalReportHandler::new_themed(style.theme())
+                .with_width(style.columns());
+            let mut text = String::new();
+            let shown = report::text::VisibleError::new(&err);
+            if handler.render_report(&mut text, &shown).is_err() {
+                text = shown.to_string();
+            }
+            eprint!("{}", style.for_terminal(text));
             ExitCode::from(2)
         }
     }
@@ -159,6 +172,12 @@ fn main() -> ExitCode {
 
 fn color_wanted() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Colour, width and character set of human output, from the terminal and
+/// the environment (`COLUMNS`, `TERM`, the locale).
+fn style() -> report::Style {
+    report::Style::detect(color_wanted(), std::io::stdout().is_terminal())
 }
 
 fn root(cli_dir: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
@@ -187,13 +206,17 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             let notices = &validation.notices;
             let output = match format {
                 Format::Human => {
-                    let mut out = human::render(findings, &validation.texts, color_wanted());
+                    let style = style();
+                    let mut out = human::render(findings, &validation.texts, &style);
                     for notice in notices {
-                        out.push_str(&format!("note: {notice}\n"));
+                        let notice = report::visible(notice);
+                        out.push_str(&style.wrap(&notice, "note: ", "  "));
+                        out.push('\n');
                     }
-                    out.push_str(&report::summary_line(&validation.checked, findings));
+                    let summary = report::summary_line(&validation.checked, findings);
+                    out.push_str(&style.wrap(&summary, "", ""));
                     out.push('\n');
-                    out
+                    style.for_terminal(out)
                 }
                 Format::Json => json::render(&validation.checked, findings, notices),
                 Format::Github => github::render(&validation.checked, findings, notices),
@@ -211,7 +234,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Anchor { paths, dry_run } => {
             let root = root(cli.directory.as_deref())?;
             let anchoring = commands::anchor(&root, &paths, dry_run)?;
-            let mut out = human::render(&anchoring.findings, &anchoring.texts, color_wanted());
+            let mut out = human::render(&anchoring.findings, &anchoring.texts, &style());
             let verb = if dry_run { "would fill" } else { "filled" };
             for file in &anchoring.files {
                 let mut parts = Vec::new();
@@ -222,16 +245,23 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                     ));
                 }
                 if !file.anchored.is_empty() {
-                    parts.push(format!("{verb} start/end of {}", file.anchored.join(", ")));
+                    parts.push(format!(
+                        "{verb} start/end of {}",
+                        report::visible(&file.anchored.join(", "))
+                    ));
                 }
                 if !file.contexted.is_empty() {
                     parts.push(format!(
                         "{} prefix/suffix to {}",
                         if dry_run { "would add" } else { "added" },
-                        file.contexted.join(", ")
+                        report::visible(&file.contexted.join(", "))
                     ));
                 }
-                out.push_str(&format!("{}: {}\n", file.path, parts.join("; ")));
+                out.push_str(&format!(
+                    "{}: {}\n",
+                    report::visible(&file.path),
+                    parts.join("; ")
+                ));
             }
             let refused = anchoring
                 .findings
@@ -240,7 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             if anchoring.files.is_empty() && !refused {
                 out.push_str("nothing to anchor: every quote already has its offsets and every file its sha256\n");
             }
-            print(&out);
+            print(&style().for_terminal(out));
             Ok(if refused {
                 ExitCode::from(1)
             } else {
@@ -260,7 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 out.push_str(&format!("{what} {path}\n"));
             }
             out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
-            print(&out);
+            print(&style().for_terminal(out));
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff {
@@ -272,7 +302,10 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             let root = root(cli.directory.as_deref())?;
             let review = annot::review::diff(&root, base.as_deref(), head.as_deref(), staged)?;
             match format {
-                DiffFormat::Human => print(&review_report::human(&review)),
+                DiffFormat::Human => {
+                    let style = style();
+                    print(&style.for_terminal(review_report::human(&review, &style)))
+                }
                 // Written as it is made: a drift of 100,000 spans is 60 MB.
                 DiffFormat::Json => {
                     let _ = review_report::write_json(&review, std::io::stdout().lock());
@@ -306,12 +339,11 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                     _ => annot::review::Accept::Ids(accept),
                 };
                 let accepted = annot::review::accept(&root, &paths, &which)?;
-                let mut out =
-                    human::render(&accepted.refusals, &Default::default(), color_wanted());
+                let mut out = human::render(&accepted.refusals, &Default::default(), &style());
                 out.push_str(&review_report::accept_summary(&accepted));
-                print(&out);
+                print(&style().for_terminal(out));
                 for failure in &accepted.failures {
-                    eprintln!("error: {failure}");
+                    eprintln!("error: {}", report::visible(failure));
                 }
                 return Ok(if !accepted.failures.is_empty() {
                     ExitCode::from(2)
@@ -323,12 +355,14 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             }
             let done = annot::review::reanchor(&root, &paths, write)?;
             let review = &done.review;
-            let mut out = human::render(&done.refusals, &Default::default(), color_wanted());
-            out.push_str(&review_report::human(review));
+            let mut out = human::render(&done.refusals, &Default::default(), &style());
+            out.push_str(&review_report::human(review, &style()));
             for file in &done.rewritten {
                 out.push_str(&format!(
                     "wrote {}: {} span(s) carried over, {} marked with `drift:` for review\n",
-                    file.path, file.applied, file.flagged
+                    report::visible(&file.path),
+                    file.applied,
+                    file.flagged
                 ));
             }
             if !write && !review.drift.is_empty() {
@@ -337,9 +371,9 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             if review.drift.is_empty() && !review.needs_review() {
                 out.push_str("every annotation is pinned to the current text of its source: nothing to reanchor\n");
             }
-            print(&out);
+            print(&style().for_terminal(out));
             for failure in &done.failures {
-                eprintln!("error: {failure}");
+                eprintln!("error: {}", report::visible(failure));
             }
             let unresolved = review.needs_review() || !done.refusals.is_empty();
             Ok(if !done.failures.is_empty() {
@@ -353,7 +387,8 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Show { id } => {
             let root = root(cli.directory.as_deref())?;
             let shown = commands::show(&root, &id)?;
-            print(&show::render(&shown, color_wanted()));
+            let style = style();
+            print(&style.for_terminal(show::render(&shown, &style)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {

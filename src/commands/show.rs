@@ -42,6 +42,8 @@ pub struct Shown {
     /// Text before the span, the span, text after it (when it quotes text
     /// that matches).
     pub context: Option<(String, String, String)>,
+    /// Whether the source goes on before and after that context.
+    pub context_cut: (bool, bool),
     /// Where the span is in the source: line and column.
     pub source_position: Option<(u32, u32)>,
     pub links_out: Vec<LinkView>,
@@ -114,17 +116,20 @@ pub fn show(root: &Path, id: &str) -> Result<Shown, WorkspaceError> {
         .and_then(|s| ws.sources.get(&s.value))
         .and_then(|s| s.as_ref().ok());
     let mut context = None;
+    let mut context_cut = (false, false);
     let mut source_position = None;
     if let (Some(source), Some((start, end))) = (source, annotation.span()) {
         let (start, end) = (start as usize, end as usize);
-        if let Some(span) = source.slice(start, end) {
+        // Only a span that still quotes its text is shown highlighted: the
+        // offsets of a changed source point at other words.
+        let quoted = |span: &str| annotation.quote.as_ref().is_none_or(|q| q.value == span);
+        if let Some(span) = source.slice(start, end).filter(|span| quoted(span)) {
             let from = start.saturating_sub(SHOW_CONTEXT);
             let to = (end + SHOW_CONTEXT).min(source.char_len());
-            let lead = if from > 0 { "…" } else { "" };
-            let trail = if to < source.char_len() { "…" } else { "" };
-            let before = format!("{lead}{}", source.slice(from, start).unwrap_or(""));
-            let after = format!("{}{trail}", source.slice(end, to).unwrap_or(""));
+            let before = source.slice(from, start).unwrap_or("").to_string();
+            let after = source.slice(end, to).unwrap_or("").to_string();
             context = Some((before, span.to_string(), after));
+            context_cut = (from > 0, to < source.char_len());
             source_position = Some(source.line_column(start));
         }
     }
@@ -147,6 +152,7 @@ pub fn show(root: &Path, id: &str) -> Result<Shown, WorkspaceError> {
         note: annotation.note.as_ref().map(|n| n.value.clone()),
         source: file.source.as_ref().map(|s| s.value.clone()),
         context,
+        context_cut,
         source_position,
         links_out,
         links_in,

@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding,
 //! so findings appear as annotations on the pull request's diff.
 
+use super::text::visible;
 use super::{summary_line, Checked};
 use crate::finding::{Finding, Severity};
 
@@ -19,25 +20,30 @@ pub fn escape_property(s: &str) -> String {
 pub fn render(checked: &Checked, findings: &[Finding], notices: &[String]) -> String {
     let mut out = String::new();
     for notice in notices {
-        out.push_str(&format!("::notice title=annot::{}\n", escape_data(notice)));
+        out.push_str(&format!(
+            "::notice title=annot::{}\n",
+            escape_data(&visible(notice))
+        ));
     }
     for f in findings {
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = f.message.clone();
+        // Texts from files are made visible (the log shows ANSI colours);
+        // the line break before the help is ours.
+        let mut message = visible(&f.message);
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&visible(help));
         }
         let title = match &f.id {
-            Some(id) => format!("annot {} ({id})", f.code),
+            Some(id) => format!("annot {} ({})", f.code, visible(id)),
             None => format!("annot {}", f.code),
         };
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&f.place.file),
+            escape_property(&visible(&f.place.file)),
             f.place.line,
             f.place.column,
             escape_property(&title),

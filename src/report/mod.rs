@@ -9,6 +9,9 @@ pub mod pretty_list;
 pub mod quote_diff;
 pub mod review;
 pub mod show;
+pub mod text;
+
+pub use text::{visible, Style};
 
 use crate::finding::{Finding, Severity};
 use std::collections::BTreeMap;

@@ -21,7 +21,7 @@ pub fn write<R: Serialize, T: Serialize + Sync>(
     key: &str,
     items: &[T],
 ) -> io::Result<Option<()>> {
-    let text = serde_json::to_vec_pretty(report)?;
+    let text = super::json::to_vec_pretty(report)?;
     // A top-level key is the only thing after a line break and exactly two
     // spaces (strings cannot hold a raw line break).
     let empty = format!("\n  \"{key}\": []");
@@ -49,7 +49,7 @@ pub fn write<R: Serialize, T: Serialize + Sync>(
                         // An entry of a list that is the value of a
                         // top-level key stands two levels in.
                         entry.clear();
-                        serde_json::to_writer_pretty(&mut entry, item)?;
+                        super::json::to_writer_pretty(&mut entry, item)?;
                         indent(buf, &entry);
                     }
                     Ok(())

@@ -88,13 +88,15 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Piece> {
 }
 
 /// The word diff written out: unchanged text through `text`, deleted and
-/// inserted text through `text` between the given marks (open, close).
+/// inserted text through `text` between the given marks (open, close),
+/// text left out as `elided`.
 pub fn marked(
     old: &str,
     new: &str,
     text: impl Fn(&str) -> String,
     deleted: (&str, &str),
     inserted: (&str, &str),
+    elided: &str,
 ) -> String {
     word_diff(old, new)
         .iter()
@@ -102,7 +104,7 @@ pub fn marked(
             Piece::Same(s) => text(s),
             Piece::Deleted(s) => format!("{}{}{}", deleted.0, text(s), deleted.1),
             Piece::Inserted(s) => format!("{}{}{}", inserted.0, text(s), inserted.1),
-            Piece::Elided => "…".to_string(),
+            Piece::Elided => elided.to_string(),
         })
         .collect()
 }

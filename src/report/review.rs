@@ -5,6 +5,8 @@
 use crate::drift::Status;
 use crate::report::github::{escape_data, escape_property};
 use crate::report::quote_diff::marked;
+pub use crate::report::text::visible;
+use crate::report::text::Style;
 use crate::review::{Accepted, DriftEntry, Review};
 use serde::Serialize;
 use std::io::Write;
@@ -23,47 +25,28 @@ fn short(sha: &Option<String>) -> String {
         .map_or("(none)".to_string(), |s| s[..s.len().min(12)].to_string())
 }
 
-/// Text from a file as a reader should see it: line breaks as ⏎, other
-/// control and bidirectional-override characters as `\u{…}`, so nothing
-/// in a file can move the cursor, ring a bell or reorder a line.
-pub fn visible(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' | '\r' => out.push('⏎'),
-            '\t' => out.push(' '),
-            c if c.is_control() || is_invisible(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Characters that change how a line shows without showing themselves:
-/// bidirectional controls, zero-width characters, the byte-order mark.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{061c}'
-            | '\u{feff}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
 /// The first `n` characters of `s`, made visible (shortened before the
 /// escapes are made, so none is cut).
 fn clip(s: &str, n: usize) -> String {
+    clip_styled(s, n, &Style::default())
+}
+
+/// [`clip`] for a terminal: no wider than it when its width is known, the
+/// mark of what was cut in ASCII where the terminal wants ASCII.
+fn clip_styled(s: &str, n: usize, style: &Style) -> String {
+    // The line holds an indent, offsets and quote marks as well.
+    let n = match style.width {
+        Some(w) => n.min(w.saturating_sub(36).max(16)),
+        None => n,
+    };
     if s.chars().count() <= n {
         visible(s)
     } else {
-        format!("{}…", visible(&s.chars().take(n).collect::<String>()))
+        format!(
+            "{}{}",
+            visible(&s.chars().take(n).collect::<String>()),
+            style.ellipsis()
+        )
     }
 }
 
@@ -112,9 +95,14 @@ pub fn summary(review: &Review) -> String {
     format!("{}; {verdict}", parts.join("; "))
 }
 
-fn describe_new(d: &DriftEntry) -> String {
+fn describe_new(d: &DriftEntry, style: &Style) -> String {
     match (&d.outcome.new, d.outcome.status) {
-        (Some(n), _) => format!("{}..{} \"{}\"", n.start, n.end, clip(&n.quote, 120)),
+        (Some(n), _) => format!(
+            "{}..{} \"{}\"",
+            n.start,
+            n.end,
+            clip_styled(&n.quote, 120, style)
+        ),
         (None, Status::Ambiguous) => {
             let places: Vec<String> = d
                 .outcome
@@ -143,8 +131,15 @@ fn why_edited(d: &DriftEntry) -> String {
 }
 
 /// An edited quote's change for a terminal: `[-deleted-]{+inserted+}`.
-fn word_diff_line(old: &str, new: &str) -> String {
-    marked(old, new, visible, ("[-", "-]"), ("{+", "+}"))
+fn word_diff_line(old: &str, new: &str, style: &Style) -> String {
+    marked(
+        old,
+        new,
+        visible,
+        ("[-", "-]"),
+        ("{+", "+}"),
+        style.ellipsis(),
+    )
 }
 
 /// What settles each kind of thing that needs review. `value` shows a
@@ -226,16 +221,21 @@ fn next_steps(review: &Review, value: &dyn Fn(&str) -> String) -> Vec<String> {
     steps
 }
 
-pub fn human(review: &Review) -> String {
+/// The review for a terminal; `style` says how wide it is and whether it
+/// shows Unicode.
+pub fn human(review: &Review, style: &Style) -> String {
+    let arrow = style.arrow();
     let mut out = format!(
-        "annot {} {} → {}\n",
-        review.command, review.base, review.head
+        "annot {} {} {arrow} {}\n",
+        review.command,
+        visible(&review.base),
+        visible(&review.head)
     );
     if !review.sources.is_empty() {
         out.push_str("\nsources changed:\n");
         for s in &review.sources {
             out.push_str(&format!(
-                "  {}  {} → {}\n",
+                "  {}  {} {arrow} {}\n",
                 visible(&s.path),
                 short(&s.old_sha256),
                 short(&s.new_sha256)
@@ -276,11 +276,17 @@ pub fn human(review: &Review) -> String {
                 "            was {}..{} \"{}\"\n",
                 d.old_start,
                 d.old_end,
-                clip(&d.old_quote, 120)
+                clip_styled(&d.old_quote, 120, style)
             ));
-            let mut now = format!("            now {}", describe_new(d));
+            let mut now = format!("            now {}", describe_new(d, style));
             if o.status == Status::Edited {
-                now.push_str(&format!("  ({})", why_edited(d)));
+                let why = format!("({})", why_edited(d));
+                // On a line of its own when the terminal is too narrow.
+                let fits = style
+                    .width
+                    .is_none_or(|w| crate::report::text::width(&now) + 2 + why.len() <= w);
+                now.push_str(if fits { "  " } else { "\n            " });
+                now.push_str(&why);
             }
             out.push_str(&now);
             out.push('\n');
@@ -288,14 +294,14 @@ pub fn human(review: &Review) -> String {
                 if n.quote != d.old_quote {
                     out.push_str(&format!(
                         "            edit {}\n",
-                        word_diff_line(&d.old_quote, &n.quote)
+                        word_diff_line(&d.old_quote, &n.quote, style)
                     ));
                 }
             }
             if let Some(sentence) = &o.sentence {
                 out.push_str(&format!(
                     "            sentence {}\n",
-                    word_diff_line(&sentence.0, &sentence.1)
+                    word_diff_line(&sentence.0, &sentence.1, style)
                 ));
             }
         }
@@ -311,14 +317,14 @@ pub fn human(review: &Review) -> String {
                 u.line,
                 u.drift.old_start,
                 u.drift.old_end,
-                clip(&u.drift.old_quote, 80)
+                clip_styled(&u.drift.old_quote, 80, style)
             ));
             if let Some(p) = &u.drift.proposal {
                 out.push_str(&format!(
                     "            proposed {}..{} \"{}\"  (confidence {:.2}; `annot reanchor --accept {}`)\n",
                     p.start,
                     p.end,
-                    clip(&p.quote, 80),
+                    clip_styled(&p.quote, 80, style),
                     p.confidence,
                     visible(&u.id)
                 ));
@@ -331,7 +337,7 @@ pub fn human(review: &Review) -> String {
             let fields = if c.fields.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", c.fields.join(", "))
+                format!(" ({})", visible(&c.fields.join(", ")))
             };
             out.push_str(&format!(
                 "  {:<9} {} [{}]{}  {}:{}\n",
@@ -344,37 +350,40 @@ pub fn human(review: &Review) -> String {
             ));
             if let Some((was, now)) = c.span {
                 out.push_str(&format!(
-                    "            span {} → {}\n",
+                    "            span {} {arrow} {}\n",
                     span_text(was),
                     span_text(now)
                 ));
             }
             match (&c.old_quote, &c.quote) {
                 (Some(a), Some(b)) if a != b => {
-                    out.push_str(&format!("            {}\n", word_diff_line(a, b)))
+                    out.push_str(&format!("            {}\n", word_diff_line(a, b, style)))
                 }
                 (_, Some(q)) | (Some(q), None) => {
-                    out.push_str(&format!("            \"{}\"\n", clip(q, 100)))
+                    out.push_str(&format!("            \"{}\"\n", clip_styled(q, 100, style)))
                 }
                 _ => {}
             }
         }
     }
     for p in &review.problems {
-        out.push_str(&format!("\nproblem: {}\n", visible(p)));
+        out.push_str(&format!(
+            "\n{}\n",
+            style.wrap(&visible(p), "problem: ", "  ")
+        ));
     }
     for n in &review.notices {
-        out.push_str(&format!("note: {}\n", visible(n)));
+        out.push_str(&format!("{}\n", style.wrap(&visible(n), "note: ", "  ")));
     }
     let steps = next_steps(review, &visible);
     if !steps.is_empty() {
         out.push_str("\nnext:\n");
         for step in steps {
-            out.push_str(&format!("  - {step}\n"));
+            out.push_str(&format!("{}\n", style.wrap(&step, "  - ", "    ")));
         }
     }
     out.push('\n');
-    out.push_str(&summary(review));
+    out.push_str(&style.wrap(&summary(review), "", ""));
     out.push('\n');
     out
 }
@@ -481,7 +490,7 @@ fn span_json(start: usize, end: usize, quote: &str) -> JsonSpan<'_> {
 }
 
 pub fn json(review: &Review) -> String {
-    let mut out = serde_json::to_string_pretty(&json_report(review)).unwrap_or_default();
+    let mut out = crate::report::json::to_string_pretty(&json_report(review));
     out.push('\n');
     out
 }
@@ -494,7 +503,7 @@ pub fn write_json(review: &Review, out: impl std::io::Write) -> std::io::Result<
     let drift = std::mem::take(&mut report.drift);
     if crate::report::pretty_list::write(&mut out, &report, "drift", &drift)?.is_none() {
         report.drift = drift;
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::report::json::to_writer_pretty(&mut out, &report)?;
     }
     out.write_all(b"\n")?;
     out.flush()
@@ -657,6 +666,7 @@ fn md_word_diff(old: &str, new: &str) -> String {
         md_literal,
         ("<del>", "</del>"),
         ("<ins>", "</ins>"),
+        "…",
     );
     format!("<code>{inner}</code>")
 }
@@ -874,12 +884,12 @@ pub fn markdown(review: &Review) -> String {
                         if f == "span" {
                             format!("span {} → {}", span_text(was), span_text(now))
                         } else {
-                            f.clone()
+                            md_literal(f)
                         }
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
-                None => c.fields.join(", "),
+                None => md_literal(&c.fields.join(", ")),
             };
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
@@ -919,7 +929,7 @@ pub fn github(review: &Review) -> String {
             d.old_start,
             d.old_end,
             clip(&d.old_quote, 120),
-            describe_new(d)
+            describe_new(d, &Style::default())
         );
         if d.outcome.status == Status::Edited {
             message.push_str(&format!(" ({})", why_edited(d)));
@@ -931,7 +941,7 @@ pub fn github(review: &Review) -> String {
         });
         out.push_str(&format!(
             "::warning file={},line={},title={}::{}\n",
-            escape_property(&d.file),
+            escape_property(&visible(&d.file)),
             d.line,
             escape_property(&title),
             escape_data(&message)
@@ -955,7 +965,7 @@ pub fn github(review: &Review) -> String {
         };
         out.push_str(&format!(
             "::warning file={},line={},title={}::{}\n",
-            escape_property(&m.file),
+            escape_property(&visible(&m.file)),
             m.line,
             escape_property("annot: source missing"),
             escape_data(&visible(&message))
@@ -977,7 +987,7 @@ pub fn github(review: &Review) -> String {
         );
         out.push_str(&format!(
             "::warning file={},line={},title={}::{}\n",
-            escape_property(&u.file),
+            escape_property(&visible(&u.file)),
             u.line,
             escape_property(&visible(&title)),
             escape_data(&visible(&message))
@@ -1019,7 +1029,8 @@ pub fn accept_summary(accepted: &Accepted) -> String {
     let mut out = String::new();
     for (path, ids) in &accepted.files {
         out.push_str(&format!(
-            "wrote {path}: accepted the {} of {} and removed {} `drift:`\n",
+            "wrote {}: accepted the {} of {} and removed {} `drift:`\n",
+            visible(path),
             if ids.len() == 1 {
                 "proposal"
             } else {

@@ -1,6 +1,7 @@
 //! `annot show ID`: one annotation, its text in context, its links both
 //! ways and its history, for a person at a terminal.
 
+use super::text::{self, visible, Style};
 use crate::commands::Shown;
 
 /// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
@@ -25,65 +26,131 @@ pub fn utc_date(seconds: i64) -> String {
     )
 }
 
-fn one_line(s: &str) -> String {
-    s.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
+/// The context on each side of a span, made visible and, when the
+/// terminal's width is known, shortened so the line fits it (the span
+/// itself is always shown whole).
+fn fit_context(
+    (before, span, after): (&str, &str, &str),
+    (lead, trail): (bool, bool),
+    style: &Style,
+) -> (String, String) {
+    let ellipsis = style.ellipsis();
+    let lead = if lead { ellipsis } else { "" };
+    let trail = if trail { ellipsis } else { "" };
+    let Some(columns) = style.width else {
+        return (
+            format!("{lead}{}", visible(before)),
+            format!("{}{trail}", visible(after)),
+        );
+    };
+    let room = columns.saturating_sub(2 + 4 + text::width(span)) / 2;
+    let mut head = String::new();
+    let mut used = 0;
+    let mut cut = false;
+    for c in before.chars().rev() {
+        let w = text::char_width(c);
+        if used + w + ellipsis.len() > room {
+            cut = true;
+            break;
+        }
+        let mut one = String::new();
+        text::push_visible(&mut one, c);
+        head.insert_str(0, &one);
+        used += w;
+    }
+    if cut || !lead.is_empty() {
+        head.insert_str(0, ellipsis);
+    }
+    let mut tail = String::new();
+    used = 0;
+    cut = false;
+    for c in after.chars() {
+        let w = text::char_width(c);
+        if used + w + ellipsis.len() > room {
+            cut = true;
+            break;
+        }
+        text::push_visible(&mut tail, c);
+        used += w;
+    }
+    if cut || !trail.is_empty() {
+        tail.push_str(ellipsis);
+    }
+    (head, tail)
 }
 
-pub fn render(shown: &Shown, color: bool) -> String {
-    let (on, off) = if color {
+/// Renders what `annot show` prints. Every text from a file goes through
+/// [`visible`]: line breaks and tabs as `\n`, `\r`, `\t`, other hidden
+/// characters as `\u{…}`, the same as `validate` and `diff` show them.
+pub fn render(shown: &Shown, style: &Style) -> String {
+    let (on, off) = if style.color {
         ("\x1b[1;4;33m", "\x1b[0m")
     } else {
         ("[[", "]]")
     };
+    let dash = style.pick("—", "-");
     let mut out = format!(
-        "{} ({}) — {}:{}\n",
-        shown.id, shown.kind, shown.file, shown.line
+        "{} ({}) {dash} {}:{}\n",
+        visible(&shown.id),
+        visible(&shown.kind),
+        visible(&shown.file),
+        shown.line
     );
     if let Some(quote) = &shown.quote {
-        out.push_str(&format!("  quote: {quote:?}\n"));
+        out.push_str(&format!("  quote: \"{}\"\n", visible(quote)));
     }
     if let (Some(source), Some((start, end))) = (&shown.source, shown.span) {
-        out.push_str(&format!("  span:  {source} {start}..{end}"));
+        out.push_str(&format!("  span:  {} {start}..{end}", visible(source)));
         if let Some((line, column)) = shown.source_position {
             out.push_str(&format!(" (line {line}, column {column})"));
         }
         out.push('\n');
     }
     for (key, value) in &shown.attrs {
-        out.push_str(&format!("  {key}: {value}\n"));
+        out.push_str(&format!("  {}: {}\n", visible(key), visible(value)));
     }
     if let Some(note) = &shown.note {
-        out.push_str(&format!("  note:  {note}\n"));
+        out.push_str(&format!("  note:  {}\n", visible(note)));
     }
     if let Some((before, span, after)) = &shown.context {
+        let (before, after) = fit_context((before, span, after), shown.context_cut, style);
         out.push_str(&format!(
-            "\nin context:\n  {}{on}{}{off}{}\n",
-            one_line(before),
-            one_line(span),
-            one_line(after)
+            "\nin context:\n  {before}{on}{}{off}{after}\n",
+            visible(span)
         ));
     }
     let describe = |l: &crate::commands::LinkView| {
         let mut text = format!(
             "{} ({})",
-            l.other,
-            l.other_kind.as_deref().unwrap_or("not found")
+            visible(&l.other),
+            l.other_kind
+                .as_deref()
+                .map_or("not found".to_string(), visible)
         );
         if let Some(quote) = &l.other_quote {
-            text.push_str(&format!(" {quote:?}"));
+            text.push_str(&format!(" \"{}\"", visible(quote)));
         }
         if let Some(note) = &l.note {
-            text.push_str(&format!("\n      note: {note}"));
+            text.push_str(&format!("\n      note: {}", visible(note)));
         }
         text
     };
+    let (out_arrow, in_arrow) = (style.pick("-->", "-->"), style.pick("<--", "<--"));
     out.push_str(&format!("\nlinks out ({}):\n", shown.links_out.len()));
     for link in &shown.links_out {
-        out.push_str(&format!("  --{}--> {}\n", link.rel, describe(link)));
+        out.push_str(&format!(
+            "  --{}{out_arrow} {}\n",
+            visible(&link.rel),
+            describe(link)
+        ));
     }
     out.push_str(&format!("links in ({}):\n", shown.links_in.len()));
     for link in &shown.links_in {
-        out.push_str(&format!("  <--{}-- {}\n", link.rel, describe(link)));
+        out.push_str(&format!(
+            "  {in_arrow}{}-- {}\n",
+            visible(&link.rel),
+            describe(link)
+        ));
     }
     match &shown.history {
         None => out.push_str("\nhistory: not a git repository\n"),
@@ -92,12 +159,12 @@ pub fn render(shown: &Shown, color: bool) -> String {
             out.push_str("\nhistory (oldest first):\n");
             for change in changes {
                 out.push_str(&format!(
-                    "  {} {} {}: {} — {}\n",
+                    "  {} {} {}: {} {dash} {}\n",
                     utc_date(change.time),
-                    &change.commit[..change.commit.len().min(10)],
-                    change.author,
-                    change.what,
-                    change.summary
+                    visible(&change.commit[..change.commit.len().min(10)]),
+                    visible(&change.author),
+                    visible(&change.what),
+                    visible(&change.summary)
                 ));
             }
         }

@@ -104,17 +104,35 @@ impl Ws {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_annot"))
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        self.run_with(args, &[])
+    }
+
+    /// Runs `annot` with these environment variables set on top of the
+    /// fixed test environment: no colour, a UTF-8 locale, no known width
+    /// (so the output never depends on the shell that runs the tests).
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let output = self.command(args, env).output().unwrap();
         Run {
             status: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+
+    /// The command [`Ws::run_with`] runs, raw bytes of output included.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_annot"));
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env("LC_ALL", "C.UTF-8")
+            .env("TERM", "xterm-256color")
+            .env_remove("COLUMNS");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command
     }
 
     pub fn validate(&self) -> Run {
