@@ -273,15 +273,58 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// Whether a file under `annotations/` is an annotation file: its name ends
+/// in `.yaml` or `.yml`, in any case (`x.YAML` is one too).
 pub fn is_annotation_file(path: &str) -> bool {
-    path.ends_with(".yaml") || path.ends_with(".yml")
+    ends_with_ignoring_case(path, ".yaml") || ends_with_ignoring_case(path, ".yml")
+}
+
+/// Whether a file under `annotations/` that is not read looks as if it was
+/// meant to be: JSON, or a misspelt YAML ending. It gets a notice.
+pub fn looks_like_annotation_file(path: &str) -> bool {
+    [".json", ".yam", ".ymal", ".yaml.txt"]
+        .iter()
+        .any(|ending| ends_with_ignoring_case(path, ending))
+}
+
+fn ends_with_ignoring_case(path: &str, ending: &str) -> bool {
+    path.len() >= ending.len()
+        && path.as_bytes()[path.len() - ending.len()..].eq_ignore_ascii_case(ending.as_bytes())
+}
+
+/// The notice for files under `annotations/` that look like annotation
+/// files but are not read.
+pub fn skipped_notice(skipped: &[String]) -> Option<String> {
+    const SHOWN: usize = 5;
+    let (first, rest) = skipped.split_at(skipped.len().min(SHOWN));
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    match first {
+        [] => None,
+        [one] => Some(format!("{one} was not read: annotation files end in .yaml or .yml; rename it if it holds annotations")),
+        _ => Some(format!(
+            "{}{more} were not read: annotation files end in .yaml or .yml; rename them if they hold annotations",
+            first.join(", ")
+        )),
+    }
 }
 
 /// The annotation files of the workspace, sorted, with findings for
 /// symlinks that lead outside it.
 pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
+    let (files, findings, _) = list_annotation_files_and_skipped(root);
+    (files, findings)
+}
+
+/// Like [`list_annotation_files`], and the files under `annotations/` that
+/// look like annotation files but are not read
+/// ([`looks_like_annotation_file`]), sorted.
+pub fn list_annotation_files_and_skipped(root: &Path) -> (Vec<String>, Vec<Finding>, Vec<String>) {
     let mut files = Vec::new();
     let mut findings = Vec::new();
+    let mut skipped = Vec::new();
     let outside = |rel: &str, what: &str| {
         Finding::new(
             Code::FileOutsideWorkspace,
@@ -300,10 +343,13 @@ pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
             ANNOTATIONS_DIR,
             "is a symbolic link that leads outside the workspace",
         ));
-        return (files, findings);
+        return (files, findings, skipped);
     }
     walk(root, &dir, &mut |rel, kind| {
         if !is_annotation_file(&rel) {
+            if looks_like_annotation_file(&rel) {
+                skipped.push(rel);
+            }
             return;
         }
         match kind {
@@ -319,7 +365,7 @@ pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
             )),
         }
     });
-    (files, findings)
+    (files, findings, skipped)
 }
 
 /// A place that stands for a whole file.
@@ -460,16 +506,30 @@ impl Tree {
         &self,
         root: &Path,
     ) -> Result<(Vec<String>, Vec<Finding>), WorkspaceError> {
+        let (files, findings, _) = self.list_annotation_files_and_skipped(root)?;
+        Ok((files, findings))
+    }
+
+    /// Like [`Tree::list_annotation_files`], and the files that look like
+    /// annotation files but are not read.
+    pub fn list_annotation_files_and_skipped(
+        &self,
+        root: &Path,
+    ) -> Result<(Vec<String>, Vec<Finding>, Vec<String>), WorkspaceError> {
         match self {
-            Tree::WorkTree => Ok(list_annotation_files(root)),
+            Tree::WorkTree => Ok(list_annotation_files_and_skipped(root)),
             Tree::Index { git, entries } => {
                 let mut files = Vec::new();
                 let mut findings = Vec::new();
+                let mut skipped = Vec::new();
                 for (rel, entry) in entries.range(format!("{ANNOTATIONS_DIR}/")..) {
                     if !rel.starts_with("annotations/") {
                         break;
                     }
                     if !is_annotation_file(rel) {
+                        if looks_like_annotation_file(rel) {
+                            skipped.push(rel.clone());
+                        }
                         continue;
                     }
                     let readable = entry.kind == EntryKind::File
@@ -487,7 +547,7 @@ impl Tree {
                         );
                     }
                 }
-                Ok((files, findings))
+                Ok((files, findings, skipped))
             }
         }
     }
