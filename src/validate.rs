@@ -48,7 +48,11 @@ struct Shared<'a> {
 }
 
 pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
-    let (paths, mut findings, skipped) = tree.list_annotation_files_and_skipped(root)?;
+    let crate::workspace::Listing {
+        files: paths,
+        mut findings,
+        skipped,
+    } = tree.list_annotations(root)?;
 
     let Settings {
         vocabulary,

@@ -311,17 +311,26 @@ pub fn skipped_notice(skipped: &[String]) -> Option<String> {
     }
 }
 
+/// What is under `annotations/`.
+pub struct Listing {
+    /// The annotation files, sorted.
+    pub files: Vec<String>,
+    /// Findings for those that cannot be read safely.
+    pub findings: Vec<Finding>,
+    /// Files that look like annotation files but are not read
+    /// ([`looks_like_annotation_file`]), sorted.
+    pub skipped: Vec<String>,
+}
+
 /// The annotation files of the workspace, sorted, with findings for
 /// symlinks that lead outside it.
 pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
-    let (files, findings, _) = list_annotation_files_and_skipped(root);
-    (files, findings)
+    let listing = list_annotations(root);
+    (listing.files, listing.findings)
 }
 
-/// Like [`list_annotation_files`], and the files under `annotations/` that
-/// look like annotation files but are not read
-/// ([`looks_like_annotation_file`]), sorted.
-pub fn list_annotation_files_and_skipped(root: &Path) -> (Vec<String>, Vec<Finding>, Vec<String>) {
+/// Like [`list_annotation_files`], with the files that are skipped.
+pub fn list_annotations(root: &Path) -> Listing {
     let mut files = Vec::new();
     let mut findings = Vec::new();
     let mut skipped = Vec::new();
@@ -343,7 +352,11 @@ pub fn list_annotation_files_and_skipped(root: &Path) -> (Vec<String>, Vec<Findi
             ANNOTATIONS_DIR,
             "is a symbolic link that leads outside the workspace",
         ));
-        return (files, findings, skipped);
+        return Listing {
+            files,
+            findings,
+            skipped,
+        };
     }
     walk(root, &dir, &mut |rel, kind| {
         if !is_annotation_file(&rel) {
@@ -365,7 +378,11 @@ pub fn list_annotation_files_and_skipped(root: &Path) -> (Vec<String>, Vec<Findi
             )),
         }
     });
-    (files, findings, skipped)
+    Listing {
+        files,
+        findings,
+        skipped,
+    }
 }
 
 /// A place that stands for a whole file.
@@ -506,18 +523,15 @@ impl Tree {
         &self,
         root: &Path,
     ) -> Result<(Vec<String>, Vec<Finding>), WorkspaceError> {
-        let (files, findings, _) = self.list_annotation_files_and_skipped(root)?;
-        Ok((files, findings))
+        let listing = self.list_annotations(root)?;
+        Ok((listing.files, listing.findings))
     }
 
     /// Like [`Tree::list_annotation_files`], and the files that look like
     /// annotation files but are not read.
-    pub fn list_annotation_files_and_skipped(
-        &self,
-        root: &Path,
-    ) -> Result<(Vec<String>, Vec<Finding>, Vec<String>), WorkspaceError> {
+    pub fn list_annotations(&self, root: &Path) -> Result<Listing, WorkspaceError> {
         match self {
-            Tree::WorkTree => Ok(list_annotation_files_and_skipped(root)),
+            Tree::WorkTree => Ok(list_annotations(root)),
             Tree::Index { git, entries } => {
                 let mut files = Vec::new();
                 let mut findings = Vec::new();
@@ -547,7 +561,11 @@ impl Tree {
                         );
                     }
                 }
-                Ok((files, findings, skipped))
+                Ok(Listing {
+                    files,
+                    findings,
+                    skipped,
+                })
             }
         }
     }

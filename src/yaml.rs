@@ -385,21 +385,32 @@ fn in_plain_words(text: &str, pos: Pos, message: &str) -> Option<YamlError> {
     if message.contains(" tab") {
         // Reported where the scalar or token before it began, which may be
         // on an earlier line.
-        let from = text[..pos.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let from = text[..pos.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
         let tab = from + memchr::memchr(b'\t', &text.as_bytes()[from..])?;
         let line_start = text[..tab].rfind('\n').map_or(0, |i| i + 1);
-        let indenting = text[line_start..tab].bytes().all(|b| b == b' ' || b == b'\t');
+        let indenting = text[line_start..tab]
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t');
         let message = if indenting {
             "this line is indented with a tab; YAML indents with spaces only"
         } else {
             "a tab here, where YAML allows only spaces"
         };
-        return syntax(tab, message.to_string(), "replace the tab with spaces".to_string());
+        return syntax(
+            tab,
+            message.to_string(),
+            "replace the tab with spaces".to_string(),
+        );
     }
     let line = Line::at(text, pos.start);
     if message.contains("mapping values are not allowed") {
         let key = line.key()?;
-        if let Some(above) = line.above(text).filter(|above| above.key_column() < line.indent()) {
+        if let Some(above) = line
+            .above(text)
+            .filter(|above| above.key_column() < line.indent())
+        {
             let above_key = above.key()?;
             if above.value().is_some_and(|v| !v.is_empty()) {
                 return syntax(
@@ -420,7 +431,10 @@ fn in_plain_words(text: &str, pos: Pos, message: &str) -> Option<YamlError> {
         );
     }
     if message.contains("trailing content after double-quoted scalar") {
-        let early = text[..pos.start].trim_end_matches(' ').len().checked_sub(1)?;
+        let early = text[..pos.start]
+            .trim_end_matches(' ')
+            .len()
+            .checked_sub(1)?;
         if text.as_bytes()[early] != b'"' {
             return None;
         }
@@ -507,7 +521,9 @@ impl<'t> Line<'t> {
     fn key(&self) -> Option<&'t str> {
         let from = self.key_column();
         let colon = self.text[from..].find(": ").or_else(|| {
-            self.text[from..].ends_with(':').then(|| self.text.len() - from - 1)
+            self.text[from..]
+                .ends_with(':')
+                .then(|| self.text.len() - from - 1)
         })?;
         let key = &self.text[from..from + colon];
         (!key.is_empty() && !key.contains(['"', '\'', '{', '[', '#'])).then_some(key)
@@ -560,7 +576,7 @@ fn key_before(text: &str, at: usize) -> Option<String> {
     let before = text[line_start..at.min(text.len())].trim_end();
     let before = before.strip_suffix(':')?;
     let key = before
-        .rsplit(|c: char| c == ' ' || c == '{' || c == ',')
+        .rsplit([' ', '{', ','])
         .next()?
         .trim_matches(|c| c == '"' || c == '\'');
     (!key.is_empty()).then(|| key.to_string())

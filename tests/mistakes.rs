@@ -22,10 +22,7 @@ fn words(run: &Run) -> (String, String) {
 #[test]
 fn a_merge_key_is_refused_like_an_alias() {
     let ws = Ws::new();
-    ws.write(
-        A,
-        "annotations:\n  - id: e1\n    <<: {kind: entity}\n",
-    );
+    ws.write(A, "annotations:\n  - id: e1\n    <<: {kind: entity}\n");
     let run = ws.validate();
     assert_findings(&run, 1, &[("yaml-unsupported", A, 3, 5)]);
     let (message, _) = words(&run);
@@ -49,8 +46,14 @@ fn a_new_file_with_an_empty_annotations_key_is_empty() {
 #[test]
 fn an_upper_case_yaml_ending_is_an_annotation_file() {
     let ws = Ws::new();
-    ws.write("annotations/b.YAML", "annotations:\n  - {id: e1, kind: entty}\n");
-    ws.write("annotations/c.Yml", "annotations:\n  - {id: e2, kind: entity}\n");
+    ws.write(
+        "annotations/b.YAML",
+        "annotations:\n  - {id: e1, kind: entty}\n",
+    );
+    ws.write(
+        "annotations/c.Yml",
+        "annotations:\n  - {id: e2, kind: entity}\n",
+    );
     let run = ws.validate();
     assert_findings(&run, 1, &[("unknown-kind", "annotations/b.YAML", 2, 20)]);
     assert_eq!(run.json()["checked"]["files"], 2);
@@ -194,10 +197,7 @@ fn a_colon_and_space_inside_a_plain_value_says_to_quote_it() {
     assert_findings(&run, 1, &[("yaml-syntax", A, 4, 19)]);
     let (message, help) = words(&run);
     assert!(message.contains("`: `"), "{message}");
-    assert!(
-        help.contains("note: \"the rule: never guess\""),
-        "{help}"
-    );
+    assert!(help.contains("note: \"the rule: never guess\""), "{help}");
 }
 
 #[test]
@@ -210,7 +210,10 @@ fn a_double_quote_inside_double_quotes_says_it_ends_the_string() {
     let run = ws.validate();
     assert_findings(&run, 1, &[("yaml-syntax", A, 6, 21)]);
     let (message, help) = words(&run);
-    assert!(message.contains("ends the quoted string early"), "{message}");
+    assert!(
+        message.contains("ends the quoted string early"),
+        "{message}"
+    );
     assert!(help.contains("\\\""), "{help}");
     assert!(help.contains("'he said \"stop\" now'"), "{help}");
 }
@@ -296,8 +299,5 @@ fn a_language_name_is_not_a_language_tag() {
     ws.write("seeds/sources.yaml", "seeds/a.txt:\n  language: Polish\n");
     let run = ws.validate();
     assert_findings(&run, 1, &[("metadata", "seeds/sources.yaml", 2, 13)]);
-    assert_eq!(
-        words(&run).1,
-        "write the tag, not the name: `language: pl`"
-    );
+    assert_eq!(words(&run).1, "write the tag, not the name: `language: pl`");
 }
