@@ -407,6 +407,11 @@ fn in_plain_words(text: &str, pos: Pos, message: &str) -> Option<YamlError> {
     let line = Line::at(text, pos.start);
     if message.contains("mapping values are not allowed") {
         let key = line.key()?;
+        // `words with spaces: ...` is more likely the rest of a value
+        // that spans lines and holds `: ` than a field: the general advice.
+        if key.contains(' ') {
+            return None;
+        }
         if let Some(above) = line
             .above(text)
             .filter(|above| above.key_column() < line.indent())
@@ -919,6 +924,20 @@ mod tests {
             };
             assert_eq!(entries[0].1.as_str(), Some(text));
         }
+    }
+
+    #[test]
+    fn syntax_mistakes_in_plain_words() {
+        let deeper = parse_str("a:\n  b: x\n    c: y\n").unwrap_err();
+        assert_eq!((deeper.pos.line, deeper.pos.column), (3, 5));
+        assert!(deeper.message.contains("`c` is indented deeper than `b`"));
+        // The rest of a value that holds `: `, not a misplaced field: no
+        // guess at which value to quote.
+        let words = parse_str("a:\n  b: some text\n    and more: here\n").unwrap_err();
+        assert!(!words.message.contains("indented deeper"), "{words:?}");
+        assert_eq!(words.help, None, "{words:?}");
+        let tab = parse_str("a:\n  b: x\n\tc: y\n").unwrap_err();
+        assert_eq!((tab.pos.line, tab.pos.column), (3, 1), "{tab:?}");
     }
 
     #[test]
