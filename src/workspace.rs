@@ -40,7 +40,7 @@ pub enum WorkspaceError {
     #[error("{path} is not an annotation file")]
     #[diagnostic(
         code(annot::not_an_annotation_file),
-        help("annotation files are the *.yaml and *.yml files under annotations/")
+        help("annotation files are the *.yaml and *.yml files (in any case) under annotations/")
     )]
     NotAnnotationFile { path: String },
     #[error(transparent)]

@@ -80,6 +80,28 @@ fn a_json_file_under_annotations_is_not_read_and_says_so() {
     );
 }
 
+#[test]
+fn a_staged_json_file_under_annotations_is_noticed_too() {
+    let ws = Ws::new();
+    ws.write("annotations/export.json", "{\"annotations\": []}\n");
+    ws.write(
+        "annotations/b.YML",
+        "annotations:\n  - {id: e1, kind: entty}\n",
+    );
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    let run = ws.run(&["validate", "--staged", "--format", "json"]);
+    assert_findings(&run, 1, &[("unknown-kind", "annotations/b.YML", 2, 20)]);
+    let json = run.json();
+    assert!(
+        json["notices"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap_or("")
+            .starts_with("annotations/export.json was not read")),
+        "{json}"
+    );
+}
+
 // One mistake, one finding.
 
 #[test]
