@@ -72,11 +72,12 @@ pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
             YamlErrorKind::Limit => Code::YamlLimit,
         };
-        let help = match err.kind {
+        let general = match err.kind {
             YamlErrorKind::Syntax => "fix the YAML at this position; quote a value with \"...\" if it contains `: `, `#` or starts with a special character",
-            YamlErrorKind::Unsupported => "annotation files use plain YAML only: no anchors (&), aliases (*), tags (!) or extra documents (---)",
+            YamlErrorKind::Unsupported => "annotation files use plain YAML only: no anchors (&), aliases (*), merge keys (<<), tags (!) or extra documents (---)",
             YamlErrorKind::Limit => "split the file into smaller ones, or flatten the nesting",
         };
+        let help = err.help.unwrap_or_else(|| general.to_string());
         Box::new(Finding::new(code, place(path, err.pos), err.message).with_help(help))
     })
 }
@@ -94,6 +95,8 @@ pub fn place(file: &str, pos: Pos) -> Place {
 /// Reads fields out of mappings, collecting structural findings.
 struct Reader<'a> {
     file: &'a str,
+    /// The file's text, for messages that quote what was written.
+    text: &'a str,
     findings: Vec<Finding>,
     /// Names suggested for misspelt keys of the mapping read last: a
     /// missing field that was only misspelt is not reported twice.
@@ -122,9 +125,10 @@ impl<'n> Fields<'n> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(file: &'a str) -> Reader<'a> {
+    fn new(file: &'a str, text: &'a str) -> Reader<'a> {
         Reader {
             file,
+            text,
             findings: Vec::new(),
             suggested: Vec::new(),
         }
@@ -267,6 +271,23 @@ impl<'a> Reader<'a> {
     }
 
     fn sha256(&mut self, fields: &Fields, name: &str, id: Option<&str>) -> Option<At<String>> {
+        if let Some((_, node)) = fields.get(name) {
+            if matches!(
+                node.value,
+                Value::Int(_) | Value::BigUint(_) | Value::Float(_)
+            ) {
+                // A hash of only digits (and perhaps one `e`) reads as a
+                // number unless it is quoted.
+                let written = self.text.get(node.pos.start..node.pos.end).unwrap_or("");
+                self.schema(
+                    node.pos,
+                    id,
+                    format!("`{name}` must be 64 hexadecimal digits as text, but {written} reads as a number"),
+                    format!("put it in quotes: {name}: \"{written}\""),
+                );
+                return None;
+            }
+        }
         let value = self.string(fields, name, id)?;
         if !is_sha256_hex(&value.value) {
             self.schema(
@@ -439,7 +460,9 @@ fn load_with<T>(
             }
         }
     };
-    let mut reader = Reader::new(path);
+    // The tree was parsed, so the bytes are UTF-8.
+    let text = std::str::from_utf8(bytes).unwrap_or_default();
+    let mut reader = Reader::new(path, text);
     let value = read(&mut reader, &mut root);
     // Freeing the tree of a large file takes a while, and nothing waits
     // for it.
@@ -505,9 +528,16 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
         "the annotation file",
         None,
     );
+    // A misspelt `source:` is one finding, the unknown field: the file is
+    // read as the file of a source it was meant to be, so its `sha256` and
+    // its annotations' quotes are not also reported as out of place.
+    let source_misspelt = r.suggested.contains(&"source");
     let source = r.non_empty_string(&fields, "source", None);
     let sha256 = r.sha256(&fields, "sha256", None);
-    if let (Some((key, _)), false) = (fields.get("sha256"), fields.contains_key("source")) {
+    if let (Some((key, _)), false) = (
+        fields.get("sha256"),
+        fields.contains_key("source") || source_misspelt,
+    ) {
         r.schema(
             key.pos,
             None,
@@ -515,10 +545,13 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
             "add `source: seeds/...` naming the document, or remove `sha256`".to_string(),
         );
     }
-    let anchored = fields.contains_key("source");
+    let anchored = fields.contains_key("source") || source_misspelt;
     let complete = r.findings.is_empty();
     let mut annotations = Vec::new();
-    if r.list(&fields, "annotations", None).is_some() {
+    // `annotations:` with nothing after it is a new file's empty list, as
+    // format.md says, not a type error.
+    let empty = matches!(fields.get("annotations"), Some((_, node)) if node.value == Value::Null);
+    if !empty && r.list(&fields, "annotations", None).is_some() {
         let items = owned;
         annotations.reserve(items.len());
         if items.len() < PARALLEL_ANNOTATIONS {
@@ -531,12 +564,12 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
             // A file of many annotations is read in parallel pieces, each
             // with its own reader (an annotation's findings depend on
             // nothing read before it); pieces are joined in order.
-            let file = r.file;
+            let (file, yaml_text) = (r.file, r.text);
             let pieces: Vec<(Vec<Annotation>, Vec<Finding>)> = items
                 .into_par_iter()
                 .chunks(PARALLEL_ANNOTATIONS / 4)
                 .map(|piece| {
-                    let mut reader = Reader::new(file);
+                    let mut reader = Reader::new(file, yaml_text);
                     let read: Vec<Annotation> = piece
                         .into_iter()
                         .filter_map(|item| read_annotation(&mut reader, &item, anchored))
@@ -603,7 +636,8 @@ fn read_annotation(r: &mut Reader, node: &Node, anchored: bool) -> Option<Annota
                 continue;
             };
             for needed in needs {
-                if !fields.contains_key(needed) {
+                // A misspelt `qoute:` or `strat:` has its finding already.
+                if !fields.contains_key(needed) && !r.suggested.contains(needed) {
                     r.schema(
                         key.pos,
                         idr,
@@ -669,7 +703,33 @@ fn read_attrs(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<(At<Stri
         return Vec::new();
     };
     let mut attrs = Vec::with_capacity(entries.len());
-    for (key, value) in entries {
+    let mut split_off = None;
+    for (index, (key, value)) in entries.iter().enumerate() {
+        if split_off == Some(index) {
+            continue;
+        }
+        if let Some((digits, number)) = entries
+            .get(index + 1)
+            .and_then(|next| number_split_by_comma(r.text, value, next))
+        {
+            // `{figure: 14,000}`: one mistake, reported at the number.
+            let before = &r.text[value.pos.start..value.pos.end];
+            let written = format!("{before},{digits}");
+            r.schema(
+                value.pos,
+                id,
+                format!(
+                    "`{}: {written}`: in a flow mapping `{{...}}` a comma ends the value, so this reads as `{}: {}` and a field `{digits}` with no value",
+                    key.name, key.name, before
+                ),
+                format!(
+                    "write the number without the separator, `{}: {number}`, or quote the text: `{}: \"{written}\"`",
+                    key.name, key.name
+                ),
+            );
+            split_off = Some(index + 1);
+            continue;
+        }
         let ok = is_scalar(value)
             || matches!(&value.value, Value::Seq(items) if items.iter().all(is_scalar));
         if ok {
@@ -689,6 +749,22 @@ fn read_attrs(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<(At<Stri
         }
     }
     attrs
+}
+
+/// Whether `next`, the entry after `value` in a mapping, is the rest of a
+/// number with thousands separators that a flow mapping split at its
+/// comma (`{figure: 14,000}` reads as `figure: 14` and `000:` with no
+/// value): the digits after the comma and the number meant.
+fn number_split_by_comma(text: &str, value: &Node, next: &(Key, Node)) -> Option<(String, String)> {
+    let (key, rest) = next;
+    let written = text.get(value.pos.start..value.pos.end)?;
+    let digits = text.get(key.pos.start..key.pos.end)?;
+    let split = matches!(value.value, Value::Int(_) | Value::BigUint(_))
+        && rest.value == Value::Null
+        && text.get(value.pos.end..key.pos.start) == Some(",")
+        && digits.len() == 3
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    split.then(|| (digits.to_string(), format!("{written}{digits}")))
 }
 
 fn read_links(r: &mut Reader, fields: &Fields, id: Option<&str>) -> Vec<Link> {

@@ -51,7 +51,11 @@ struct Shared<'a> {
 }
 
 pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
-    let (paths, mut findings) = tree.list_annotation_files(root)?;
+    let crate::workspace::Listing {
+        files: paths,
+        mut findings,
+        skipped,
+    } = tree.list_annotations(root)?;
 
     let Settings {
         vocabulary,
@@ -107,7 +111,9 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         git.remember_blob_sha256s(&new);
     }
 
-    let mut notices = Vec::new();
+    let mut notices: Vec<String> = crate::workspace::skipped_notice(&skipped)
+        .into_iter()
+        .collect();
     let stale: BTreeMap<String, &str> = results
         .iter()
         .filter_map(|r| {

@@ -40,7 +40,7 @@ pub enum WorkspaceError {
     #[error("{path} is not an annotation file")]
     #[diagnostic(
         code(annot::not_an_annotation_file),
-        help("annotation files are the *.yaml and *.yml files under annotations/")
+        help("annotation files are the *.yaml and *.yml files (in any case) under annotations/")
     )]
     NotAnnotationFile { path: String },
     #[error(transparent)]
@@ -273,15 +273,67 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// Whether a file under `annotations/` is an annotation file: its name ends
+/// in `.yaml` or `.yml`, in any case (`x.YAML` is one too).
 pub fn is_annotation_file(path: &str) -> bool {
-    path.ends_with(".yaml") || path.ends_with(".yml")
+    ends_with_ignoring_case(path, ".yaml") || ends_with_ignoring_case(path, ".yml")
+}
+
+/// Whether a file under `annotations/` that is not read looks as if it was
+/// meant to be: JSON, or a misspelt YAML ending. It gets a notice.
+pub fn looks_like_annotation_file(path: &str) -> bool {
+    [".json", ".yam", ".ymal", ".yaml.txt"]
+        .iter()
+        .any(|ending| ends_with_ignoring_case(path, ending))
+}
+
+fn ends_with_ignoring_case(path: &str, ending: &str) -> bool {
+    path.len() >= ending.len()
+        && path.as_bytes()[path.len() - ending.len()..].eq_ignore_ascii_case(ending.as_bytes())
+}
+
+/// The notice for files under `annotations/` that look like annotation
+/// files but are not read.
+pub fn skipped_notice(skipped: &[String]) -> Option<String> {
+    const SHOWN: usize = 5;
+    let (first, rest) = skipped.split_at(skipped.len().min(SHOWN));
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    match first {
+        [] => None,
+        [one] => Some(format!("{one} was not read: annotation files end in .yaml or .yml; rename it if it holds annotations")),
+        _ => Some(format!(
+            "{}{more} were not read: annotation files end in .yaml or .yml; rename them if they hold annotations",
+            first.join(", ")
+        )),
+    }
+}
+
+/// What is under `annotations/`.
+pub struct Listing {
+    /// The annotation files, sorted.
+    pub files: Vec<String>,
+    /// Findings for those that cannot be read safely.
+    pub findings: Vec<Finding>,
+    /// Files that look like annotation files but are not read
+    /// ([`looks_like_annotation_file`]), sorted.
+    pub skipped: Vec<String>,
 }
 
 /// The annotation files of the workspace, sorted, with findings for
 /// symlinks that lead outside it.
 pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
+    let listing = list_annotations(root);
+    (listing.files, listing.findings)
+}
+
+/// Like [`list_annotation_files`], with the files that are skipped.
+pub fn list_annotations(root: &Path) -> Listing {
     let mut files = Vec::new();
     let mut findings = Vec::new();
+    let mut skipped = Vec::new();
     let outside = |rel: &str, what: &str| {
         Finding::new(
             Code::FileOutsideWorkspace,
@@ -300,10 +352,17 @@ pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
             ANNOTATIONS_DIR,
             "is a symbolic link that leads outside the workspace",
         ));
-        return (files, findings);
+        return Listing {
+            files,
+            findings,
+            skipped,
+        };
     }
     walk(root, &dir, &mut |rel, kind| {
         if !is_annotation_file(&rel) {
+            if looks_like_annotation_file(&rel) {
+                skipped.push(rel);
+            }
             return;
         }
         match kind {
@@ -319,7 +378,11 @@ pub fn list_annotation_files(root: &Path) -> (Vec<String>, Vec<Finding>) {
             )),
         }
     });
-    (files, findings)
+    Listing {
+        files,
+        findings,
+        skipped,
+    }
 }
 
 /// A place that stands for a whole file.
@@ -460,16 +523,27 @@ impl Tree {
         &self,
         root: &Path,
     ) -> Result<(Vec<String>, Vec<Finding>), WorkspaceError> {
+        let listing = self.list_annotations(root)?;
+        Ok((listing.files, listing.findings))
+    }
+
+    /// Like [`Tree::list_annotation_files`], and the files that look like
+    /// annotation files but are not read.
+    pub fn list_annotations(&self, root: &Path) -> Result<Listing, WorkspaceError> {
         match self {
-            Tree::WorkTree => Ok(list_annotation_files(root)),
+            Tree::WorkTree => Ok(list_annotations(root)),
             Tree::Index { git, entries } => {
                 let mut files = Vec::new();
                 let mut findings = Vec::new();
+                let mut skipped = Vec::new();
                 for (rel, entry) in entries.range(format!("{ANNOTATIONS_DIR}/")..) {
                     if !rel.starts_with("annotations/") {
                         break;
                     }
                     if !is_annotation_file(rel) {
+                        if looks_like_annotation_file(rel) {
+                            skipped.push(rel.clone());
+                        }
                         continue;
                     }
                     let readable = entry.kind == EntryKind::File
@@ -487,7 +561,11 @@ impl Tree {
                         );
                     }
                 }
-                Ok((files, findings))
+                Ok(Listing {
+                    files,
+                    findings,
+                    skipped,
+                })
             }
         }
     }

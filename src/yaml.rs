@@ -2,7 +2,7 @@
 //! tree of [`Node`]s that remember where each value stands in the file (line,
 //! column, byte range), under budgets that make hostile input fail fast, and it
 //! refuses the YAML features annotation files have no use for (anchors,
-//! aliases, tags, several documents).
+//! aliases, merge keys, tags, several documents).
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -102,6 +102,9 @@ pub struct YamlError {
     pub kind: YamlErrorKind,
     pub message: String,
     pub pos: Pos,
+    /// How to fix this very mistake, when it is known; otherwise the
+    /// general advice for its kind applies.
+    pub help: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +140,7 @@ pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
                 start: 0,
                 end: 0,
             },
+            help: None,
         });
     }
     let text = match std::str::from_utf8(bytes) {
@@ -156,6 +160,7 @@ pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
                     start: offset,
                     end: offset + 1,
                 },
+                help: None,
             });
         }
     };
@@ -200,6 +205,9 @@ pub fn parse_full(text: &str) -> Result<Node, YamlError> {
     options.with_snippet = false;
     options.strict_booleans = true;
     options.reject_unsupported_tags = true;
+    // A merge key (`<<: {...}`) copies fields from elsewhere, as an alias
+    // does; refused like one, not silently merged.
+    options.merge_keys = serde_saphyr::MergeKeyPolicy::Error;
     match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
         Ok(node) => Ok(into_node(node, text)),
         Err(err) => Err(convert_error(&err, text)),
@@ -238,6 +246,7 @@ fn find_tag(text: &str) -> Option<YamlError> {
                     tag.original()
                 ),
                 pos,
+                help: None,
             });
         }
     }
@@ -295,7 +304,23 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
             B::Anchors { .. } => token_before(text, pos, b'&'),
             _ => pos,
         };
-        return YamlError { kind, message, pos };
+        return YamlError {
+            kind,
+            message,
+            pos,
+            help: None,
+        };
+    }
+    if let serde_saphyr::Error::MergeKeyNotAllowed { .. } = err {
+        return YamlError {
+            kind: YamlErrorKind::Unsupported,
+            message: "YAML merge keys (`<<`) are not allowed in annotation files: write the fields out in full".to_string(),
+            pos,
+            help: None,
+        };
+    }
+    if let serde_saphyr::Error::NonFiniteFloat { value, .. } = err {
+        return non_finite(text, pos, value);
     }
     let mut message = err.to_string();
     // The library prefixes its messages with the position, which we report
@@ -308,7 +333,16 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
             message = message[idx + 2..].to_string();
         }
     }
-    let message = message.lines().next().unwrap_or("").trim().to_string();
+    let mut message = message.lines().next().unwrap_or("").trim().to_string();
+    // … and may repeat it at the end.
+    if let Some(idx) = message.rfind(" at line ") {
+        if message[idx..].contains(", column ") {
+            message.truncate(idx);
+        }
+    }
+    if let Some(plain) = in_plain_words(text, pos, &message) {
+        return plain;
+    }
     let kind = if message.contains("multiple documents") || message.contains("MultipleDocuments") {
         YamlErrorKind::Unsupported
     } else {
@@ -323,7 +357,234 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
     } else {
         message
     };
-    YamlError { kind, message, pos }
+    YamlError {
+        kind,
+        message,
+        pos,
+        help: None,
+    }
+}
+
+/// The common syntax mistakes, said in plain words at the place of the
+/// mistake (the parser often notices it a little later), with their fix.
+fn in_plain_words(text: &str, pos: Pos, message: &str) -> Option<YamlError> {
+    let syntax = |at: usize, message: String, help: String| {
+        let (line, column) = line_column(text.as_bytes(), at);
+        Some(YamlError {
+            kind: YamlErrorKind::Syntax,
+            message,
+            pos: Pos {
+                line,
+                column,
+                start: at,
+                end: (at + 1).min(text.len()),
+            },
+            help: Some(help),
+        })
+    };
+    if message.contains(" tab") {
+        // Reported where the scalar or token before it began, which may be
+        // on an earlier line.
+        let from = text[..pos.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let tab = from + memchr::memchr(b'\t', &text.as_bytes()[from..])?;
+        let line_start = text[..tab].rfind('\n').map_or(0, |i| i + 1);
+        let indenting = text[line_start..tab]
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t');
+        let message = if indenting {
+            "this line is indented with a tab; YAML indents with spaces only"
+        } else {
+            "a tab here, where YAML allows only spaces"
+        };
+        return syntax(
+            tab,
+            message.to_string(),
+            "replace the tab with spaces".to_string(),
+        );
+    }
+    let line = Line::at(text, pos.start);
+    if message.contains("mapping values are not allowed") {
+        let key = line.key()?;
+        // `words with spaces: ...` is more likely the rest of a value
+        // that spans lines and holds `: ` than a field: the general advice.
+        if key.contains(' ') {
+            return None;
+        }
+        if let Some(above) = line
+            .above(text)
+            .filter(|above| above.key_column() < line.indent())
+        {
+            let above_key = above.key()?;
+            if above.value().is_some_and(|v| !v.is_empty()) {
+                return syntax(
+                    line.start + line.indent(),
+                    format!("`{key}` is indented deeper than `{above_key}` above it, so YAML reads it as more of the value of `{above_key}`"),
+                    format!(
+                        "indent `{key}` to the same column as `{above_key}` (column {}); a field goes further in only under a key that ends its line with `:`",
+                        above.key_column() + 1
+                    ),
+                );
+            }
+        }
+        let value = line.value()?;
+        return syntax(
+            pos.start,
+            format!("the value of `{key}` contains `: `, which YAML reads as the start of another mapping"),
+            format!("put the value in quotes: {key}: {}", quoted(value)),
+        );
+    }
+    if message.contains("trailing content after double-quoted scalar") {
+        let early = text[..pos.start]
+            .trim_end_matches(' ')
+            .len()
+            .checked_sub(1)?;
+        if text.as_bytes()[early] != b'"' {
+            return None;
+        }
+        let rest = &text[early + 1..line.end];
+        let next_word: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric())
+            .collect();
+        let before = if next_word.is_empty() {
+            String::new()
+        } else {
+            format!(" before `{next_word}`")
+        };
+        let message = format!("the `\"`{before} ends the quoted string early, and the text after it cannot follow a quoted value");
+        let help = match (line.key(), line.value()) {
+            (Some(key), Some(value)) if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') => {
+                let meant = &value[1..value.len() - 1];
+                let single = if meant.contains('\'') {
+                    String::new()
+                } else {
+                    format!(", or put the value in single quotes: {key}: '{meant}'")
+                };
+                format!(
+                    "write each `\"` inside the value as `\\\"`: {key}: {}{single}",
+                    quoted(meant)
+                )
+            }
+            _ => "write each `\"` inside a double-quoted value as `\\\"`, or put the value in single quotes".to_string(),
+        };
+        return syntax(early, message, help);
+    }
+    None
+}
+
+/// One line of a YAML file, for explaining a syntax error on it.
+struct Line<'t> {
+    text: &'t str,
+    start: usize,
+    end: usize,
+}
+
+impl<'t> Line<'t> {
+    /// The line that holds byte `at`.
+    fn at(text: &'t str, at: usize) -> Line<'t> {
+        let at = at.min(text.len());
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        Line {
+            text: &text[start..end],
+            start,
+            end,
+        }
+    }
+
+    /// The nearest line above with content (not blank, not a comment).
+    fn above(&self, text: &'t str) -> Option<Line<'t>> {
+        let mut end = self.start.checked_sub(1)?;
+        loop {
+            let line = Line::at(text, end);
+            let content = line.text.trim_start();
+            if !content.is_empty() && !content.starts_with('#') {
+                return Some(line);
+            }
+            end = line.start.checked_sub(1)?;
+        }
+    }
+
+    fn indent(&self) -> usize {
+        self.text.len() - self.text.trim_start_matches(' ').len()
+    }
+
+    /// Where the line's key begins, after any `- ` of sequence entries.
+    fn key_column(&self) -> usize {
+        let mut at = self.indent();
+        while self.text[at..].starts_with("- ") {
+            at += 2;
+            at += self.text[at..].len() - self.text[at..].trim_start_matches(' ').len();
+        }
+        at
+    }
+
+    /// The plain key of a `key: value` line.
+    fn key(&self) -> Option<&'t str> {
+        let from = self.key_column();
+        let colon = self.text[from..].find(": ").or_else(|| {
+            self.text[from..]
+                .ends_with(':')
+                .then(|| self.text.len() - from - 1)
+        })?;
+        let key = &self.text[from..from + colon];
+        (!key.is_empty() && !key.contains(['"', '\'', '{', '[', '#'])).then_some(key)
+    }
+
+    /// The value written after `key: ` on the line, without a trailing
+    /// comment.
+    fn value(&self) -> Option<&'t str> {
+        let from = self.key_column() + self.key()?.len() + 1;
+        let value = self.text.get(from..)?.trim();
+        let value = match value.find(" #") {
+            Some(i) if !value.starts_with(['"', '\'']) => value[..i].trim_end(),
+            _ => value,
+        };
+        Some(value)
+    }
+}
+
+/// A plain value that YAML reads as an infinite number: a long run of
+/// digits with one `e` (a hash, say) overflows, and `.inf` or `.nan` are
+/// YAML's words for infinity and not-a-number. Annotation files hold
+/// neither, so the value was meant as text.
+fn non_finite(text: &str, pos: Pos, value: &str) -> YamlError {
+    let field = key_before(text, pos.start);
+    let what = match &field {
+        Some(key) => format!("the value of `{key}`, {value},"),
+        None => format!("the value {value}"),
+    };
+    let message = if value.trim_start_matches(['+', '-']).starts_with('.') {
+        format!("{what} is YAML's word for infinity or not-a-number, which annotation files do not hold")
+    } else {
+        format!("{what} reads as a number too large to hold: YAML reads digits with an `e` as a power of ten")
+    };
+    let help = match &field {
+        Some(key) => format!("put it in quotes: `{key}: \"{value}\"`"),
+        None => format!("put it in quotes: \"{value}\""),
+    };
+    YamlError {
+        kind: YamlErrorKind::Syntax,
+        message,
+        pos,
+        help: Some(help),
+    }
+}
+
+/// The mapping key whose value starts at byte `at`, when it is written on
+/// the same line just before it (`key: value`, `{a: 1, key: value}`).
+fn key_before(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..at.min(text.len())].trim_end();
+    let before = before.strip_suffix(':')?;
+    let key = before
+        .rsplit([' ', '{', ','])
+        .next()?
+        .trim_matches(|c| c == '"' || c == '\'');
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 /// Parsers report an anchored or tagged node where its content starts; a
@@ -663,6 +924,20 @@ mod tests {
             };
             assert_eq!(entries[0].1.as_str(), Some(text));
         }
+    }
+
+    #[test]
+    fn syntax_mistakes_in_plain_words() {
+        let deeper = parse_str("a:\n  b: x\n    c: y\n").unwrap_err();
+        assert_eq!((deeper.pos.line, deeper.pos.column), (3, 5));
+        assert!(deeper.message.contains("`c` is indented deeper than `b`"));
+        // The rest of a value that holds `: `, not a misplaced field: no
+        // guess at which value to quote.
+        let words = parse_str("a:\n  b: some text\n    and more: here\n").unwrap_err();
+        assert!(!words.message.contains("indented deeper"), "{words:?}");
+        assert_eq!(words.help, None, "{words:?}");
+        let tab = parse_str("a:\n  b: x\n\tc: y\n").unwrap_err();
+        assert_eq!((tab.pos.line, tab.pos.column), (3, 1), "{tab:?}");
     }
 
     #[test]

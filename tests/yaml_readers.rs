@@ -78,6 +78,7 @@ fn shapes_the_fast_reader_leaves_to_the_full_parser() {
         "a: x\r\n",
         "a: &x 1\n",
         "a: *x\n",
+        "a:\n  <<: {b: 1}\n  c: 2\n",
         "a: !tag 1\n",
         "---\na: 1\n",
         "a: 1\n...\n",

@@ -43,7 +43,10 @@ pub fn check(meta: Option<&SourcesMeta>, seeds: &[String]) -> Vec<Finding> {
                 "language" if !is_language_tag(v) => problem(
                     value.pos,
                     format!("`language` is not a BCP 47 language tag: {v:?}"),
-                    "use a tag such as `en`, `pl`, `ru` or `pt-BR`".to_string(),
+                    match tag_for_language_name(v) {
+                        Some(tag) => format!("write the tag, not the name: `language: {tag}`"),
+                        None => "use a tag such as `en`, `pl`, `ru` or `pt-BR`".to_string(),
+                    },
                 ),
                 "url" if !is_url(v) => problem(
                     value.pos,
@@ -129,12 +132,66 @@ pub fn is_date_or_datetime(s: &str) -> bool {
     ok_clock && ok_zone
 }
 
+/// A BCP 47 tag in shape: a language subtag of two or three letters (the
+/// ISO 639 codes; longer ones are reserved or registered for no language,
+/// so `Polish` is a name, not a tag) or `x`/`i` for private and old tags,
+/// then subtags of one to eight letters or digits.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let first = parts.next().unwrap_or("");
-    (2..=8).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    let language = (2..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic());
+    let private = first.eq_ignore_ascii_case("x") || first.eq_ignore_ascii_case("i");
+    let mut rest = parts.peekable();
+    (language || (private && rest.peek().is_some()))
+        && rest.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The tag of a language written by its English name (`Polish`, `polish
+/// language`), for the languages of most news sources.
+fn tag_for_language_name(name: &str) -> Option<&'static str> {
+    const NAMES: &[(&str, &str)] = &[
+        ("arabic", "ar"),
+        ("belarusian", "be"),
+        ("bulgarian", "bg"),
+        ("chinese", "zh"),
+        ("czech", "cs"),
+        ("danish", "da"),
+        ("dutch", "nl"),
+        ("english", "en"),
+        ("estonian", "et"),
+        ("finnish", "fi"),
+        ("french", "fr"),
+        ("georgian", "ka"),
+        ("german", "de"),
+        ("greek", "el"),
+        ("hebrew", "he"),
+        ("hindi", "hi"),
+        ("hungarian", "hu"),
+        ("italian", "it"),
+        ("japanese", "ja"),
+        ("kazakh", "kk"),
+        ("korean", "ko"),
+        ("latvian", "lv"),
+        ("lithuanian", "lt"),
+        ("norwegian", "no"),
+        ("persian", "fa"),
+        ("polish", "pl"),
+        ("portuguese", "pt"),
+        ("romanian", "ro"),
+        ("russian", "ru"),
+        ("serbian", "sr"),
+        ("slovak", "sk"),
+        ("spanish", "es"),
+        ("swedish", "sv"),
+        ("turkish", "tr"),
+        ("ukrainian", "uk"),
+    ];
+    let name = name.trim().to_ascii_lowercase();
+    let name = name.strip_suffix(" language").unwrap_or(&name).trim();
+    NAMES
+        .iter()
+        .find(|(english, _)| *english == name)
+        .map(|(_, tag)| *tag)
 }
 
 fn is_url(s: &str) -> bool {
@@ -167,5 +224,11 @@ mod tests {
         assert!(is_language_tag("zh-Hant-TW"));
         assert!(!is_language_tag("polish language"));
         assert!(!is_language_tag("p"));
+        assert!(!is_language_tag("Polish"));
+        assert!(is_language_tag("x-klingon"));
+        assert!(!is_language_tag("x"));
+        assert_eq!(tag_for_language_name("Polish"), Some("pl"));
+        assert_eq!(tag_for_language_name("polish language"), Some("pl"));
+        assert_eq!(tag_for_language_name("Klingon"), None);
     }
 }

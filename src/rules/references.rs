@@ -282,7 +282,9 @@ fn check_kind(
     };
 
     match (kind.anchored, file.is_anchored()) {
-        (Anchored::Always, false) => findings.push(
+        // A file whose `source` could not be read (misspelt, not a string)
+        // has that finding; its claims are not also in the wrong file.
+        (Anchored::Always, false) if file.complete => findings.push(
             Finding::new(
                 Code::KindAnchoring,
                 at(file, annotation.kind.pos),
@@ -340,6 +342,16 @@ fn check_kind(
         };
         for item in items {
             if let Some(problem) = attr_value_problem(def.value_type, def.values.as_deref(), item) {
+                let help = match number_in_text(def.value_type, item) {
+                    Some(number) => format!(
+                        "write the number without quotes or separators: `{}: {number}`",
+                        name.value
+                    ),
+                    None => format!(
+                        "see `{}` under kind `{kind_name}` in {}",
+                        name.value, vocabulary.path
+                    ),
+                };
                 findings.push(
                     Finding::new(
                         Code::AttrValue,
@@ -347,10 +359,7 @@ fn check_kind(
                         format!("attribute `{}` of `{id}`: {problem}", name.value),
                     )
                     .with_id(id)
-                    .with_help(format!(
-                        "see `{}` under kind `{kind_name}` in {}",
-                        name.value, vocabulary.path
-                    )),
+                    .with_help(help),
                 );
             }
         }
@@ -392,6 +401,46 @@ fn attr_value_problem(
         }
     }
     None
+}
+
+/// The number a string means, when a number is wanted and the string is
+/// one in quotes or with thousands separators (`"12"`, `"14,000"`,
+/// `"14 000"`, `"14_000"`): what to write instead. Only separators between
+/// groups of three digits count, so `"12,5"` (a decimal comma) is left
+/// alone.
+fn number_in_text(ty: Option<AttrType>, item: &Node) -> Option<String> {
+    let Value::Str(text) = &item.value else {
+        return None;
+    };
+    let text = text.trim();
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let groups: Vec<&str> = whole
+        .split([',', '_', ' ', '\u{a0}', '\u{202f}', '\''])
+        .collect();
+    let grouped = groups.iter().all(|g| is_digits(g))
+        && (groups.len() == 1 || groups[0].len() <= 3)
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !grouped || fraction.is_some_and(|f| !is_digits(f)) {
+        return None;
+    }
+    let number = format!(
+        "{sign}{}{}",
+        groups.concat(),
+        fraction.map(|f| format!(".{f}")).unwrap_or_default()
+    );
+    match ty? {
+        AttrType::Integer if fraction.is_none() => Some(number),
+        AttrType::Number => Some(number),
+        _ => None,
+    }
 }
 
 fn scalar_text(node: &Node) -> String {
@@ -450,6 +499,12 @@ fn check_link(
     let Some(relation) = relation else {
         return false;
     };
+    // An undeclared kind has its `unknown-kind` finding; what a relation
+    // allows for it is not also reported.
+    let declared = |kind: &str| vocabulary.is_some_and(|v| v.kinds.contains_key(kind));
+    if !declared(&entry.kind.value) || !declared(&target.kind.value) {
+        return false;
+    }
     let from_ok = relation.from.iter().any(|k| k.value == entry.kind.value);
     let to_ok = relation.to.iter().any(|k| k.value == target.kind.value);
     let reverse_ok = relation.symmetric
