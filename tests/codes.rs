@@ -451,6 +451,22 @@ fn metadata_problems() {
 }
 
 #[test]
+fn metadata_of_a_renamed_seed_points_at_the_seed_it_does_not_describe() {
+    let ws = Ws::new();
+    ws.write("seeds/b.txt", "Another report.\n");
+    ws.write(
+        "seeds/sources.yaml",
+        "seeds/old-name.txt:\n  publisher: X\nseeds/b.txt:\n  publisher: Y\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("metadata", "seeds/sources.yaml", 1, 1)]);
+    assert_eq!(
+        run.json()["findings"][0]["help"],
+        "seeds/a.txt is the one seed this file does not describe: if the seed was renamed, write `seeds/a.txt:` here"
+    );
+}
+
+#[test]
 fn metadata_unknown_field_is_schema() {
     let ws = Ws::new();
     ws.write("seeds/sources.yaml", "seeds/a.txt:\n  publsher: X\n");

@@ -11,8 +11,15 @@ pub fn check(meta: Option<&SourcesMeta>, seeds: &[String]) -> Vec<Finding> {
     let Some(meta) = meta else {
         return Vec::new();
     };
-    let names: Vec<&str> = seeds.iter().map(String::as_str).collect();
+    let names: Vec<&str> = seeds
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != crate::workspace::SOURCES_META_PATH)
+        .collect();
     let known: HashSet<&str> = names.iter().copied().collect();
+    let described: HashSet<&str> = meta.entries.iter().map(|e| e.path.value.as_str()).collect();
+    // Seeds this file says nothing about: where a renamed seed went.
+    let undescribed: Vec<&str> = names.iter().copied().filter(|s| !described.contains(s)).collect();
     let exists = |path: &str| check_source_path(path).is_ok() && known.contains(path);
     let mut findings = Vec::new();
     let mut problem = |pos, message: String, help: String| {
@@ -22,9 +29,12 @@ pub fn check(meta: Option<&SourcesMeta>, seeds: &[String]) -> Vec<Finding> {
     for entry in &meta.entries {
         let path = entry.path.value.as_str();
         if !exists(path) {
-            let help = match did_you_mean(path, &names) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => format!("seeds/ holds: {}", names.join(", ")),
+            let help = match (did_you_mean(path, &names), undescribed.as_slice()) {
+                (Some(best), _) => format!("did you mean `{best}`?"),
+                (None, [only]) => format!(
+                    "{only} is the one seed this file does not describe: if the seed was renamed, write `{only}:` here"
+                ),
+                _ => format!("seeds/ holds: {}", names.join(", ")),
             };
             problem(
                 entry.path.pos,
