@@ -340,6 +340,9 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
             message.truncate(idx);
         }
     }
+    if let Some(control) = control_character(text) {
+        return control;
+    }
     if let Some(plain) = in_plain_words(text, pos, &message) {
         return plain;
     }
@@ -363,6 +366,33 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> YamlError {
         pos,
         help: None,
     }
+}
+
+/// The first character YAML does not allow in a file at all (a control
+/// character other than tab and line breaks, DEL, a C1 control), where it
+/// is: the parser's own message names the token around it.
+fn control_character(text: &str) -> Option<YamlError> {
+    let (at, c) = text.char_indices().find(|&(_, c)| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}')
+    })?;
+    let (line, column) = line_column(text.as_bytes(), at);
+    Some(YamlError {
+        kind: YamlErrorKind::Syntax,
+        message: format!(
+            "a control character, U+{:04X}, which YAML does not allow in a file",
+            c as u32
+        ),
+        pos: Pos {
+            line,
+            column,
+            start: at,
+            end: at + c.len_utf8(),
+        },
+        help: Some(format!(
+            "remove it; to keep it in a value, write it as `\\x{:02x}` inside double quotes",
+            c as u32
+        )),
+    })
 }
 
 /// The common syntax mistakes, said in plain words at the place of the

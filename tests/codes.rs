@@ -467,6 +467,23 @@ fn metadata_of_a_renamed_seed_points_at_the_seed_it_does_not_describe() {
 }
 
 #[test]
+fn a_control_character_is_named_where_it_is() {
+    let ws = Ws::new();
+    ws.write(A, "source: seeds/a\x1b[31m.txt\nannotations: []\n");
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("yaml-syntax", A, 1, 16)]);
+    let json = run.json();
+    assert_eq!(
+        json["findings"][0]["message"],
+        "a control character, U+001B, which YAML does not allow in a file"
+    );
+    assert_eq!(
+        json["findings"][0]["help"],
+        "remove it; to keep it in a value, write it as `\\x1b` inside double quotes"
+    );
+}
+
+#[test]
 fn metadata_unknown_field_is_schema() {
     let ws = Ws::new();
     ws.write("seeds/sources.yaml", "seeds/a.txt:\n  publsher: X\n");
