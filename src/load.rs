@@ -66,7 +66,12 @@ pub fn is_sha256_hex(s: &str) -> bool {
 
 /// Parses a file's bytes, turning a YAML error into a finding.
 pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
-    yaml::parse(bytes).map_err(|err| {
+    yaml::parse(bytes).map_err(|err| yaml_finding(path, err))
+}
+
+/// The one finding of a file whose YAML could not be read.
+fn yaml_finding(path: &str, err: yaml::YamlError) -> Box<Finding> {
+    {
         let code = match err.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
@@ -78,7 +83,7 @@ pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
             YamlErrorKind::Limit => "split the file into smaller ones, or flatten the nesting",
         };
         Box::new(Finding::new(code, place(path, err.pos), err.message).with_help(help))
-    })
+    }
 }
 
 pub fn place(file: &str, pos: Pos) -> Place {
@@ -385,15 +390,22 @@ fn load_with<T>(
     bytes: &[u8],
     read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
 ) -> Loaded<T> {
-    let mut root = match parse_yaml(path, bytes) {
-        Ok(root) => root,
-        Err(finding) => {
-            return Loaded {
-                value: None,
-                findings: vec![*finding],
-            }
-        }
-    };
+    match parse_yaml(path, bytes) {
+        Ok(root) => load_tree(path, bytes, root, read),
+        Err(finding) => Loaded {
+            value: None,
+            findings: vec![*finding],
+        },
+    }
+}
+
+/// Reads a file's tree with `read`, collecting structural findings.
+fn load_tree<T>(
+    path: &str,
+    bytes: &[u8],
+    mut root: Node,
+    read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
+) -> Loaded<T> {
     let mut reader = Reader::new(path);
     let value = read(&mut reader, &mut root);
     // Freeing the tree of a large file takes a while, and nothing waits
@@ -408,13 +420,94 @@ fn load_with<T>(
 }
 
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
-    load_with(path, bytes, |reader, root| {
-        let text: Arc<str> = match std::str::from_utf8(bytes) {
+    let text = || -> Arc<str> {
+        match std::str::from_utf8(bytes) {
             Ok(text) => Arc::from(text),
             Err(_) => Arc::from(String::from_utf8_lossy(bytes).as_ref()),
-        };
-        read_annotation_file(reader, root, text)
+        }
+    };
+    if bytes.len() >= READ_AS_PARSED_BYTES {
+        if let Some(loaded) = annotation_file_as_parsed(path, bytes, &text) {
+            return loaded;
+        }
+    }
+    load_with(path, bytes, |reader, root| {
+        read_annotation_file(reader, root, text(), None)
     })
+}
+
+/// Files at least this large may have their annotations read into the
+/// model while the YAML reader reads them.
+const READ_AS_PARSED_BYTES: usize = 1 << 20;
+
+/// The annotations of one run of entries, read each by its own rules
+/// ([`read_annotation`]), and their findings in order; each entry's tree is
+/// freed as soon as it is read.
+type ReadAnnotations = (Vec<Annotation>, Vec<Finding>);
+
+fn read_annotations(file: &str, items: Vec<Node>, anchored: bool) -> ReadAnnotations {
+    let mut reader = Reader::new(file);
+    // Sized at once: growing a list of large values would copy it into
+    // fresh memory again and again.
+    let mut read = Vec::with_capacity(items.len());
+    for item in items {
+        read.extend(read_annotation(&mut reader, &item, anchored));
+    }
+    (read, reader.findings)
+}
+
+/// A large file (100,000 annotations in one file) has its annotations read
+/// into the model by the same rules, piece by piece in the tasks of the
+/// YAML reader that read them, so that the tree of the whole list is never
+/// alive at once: it would be ~10 × the file, and on a fresh process
+/// allocating (and the kernel zeroing) that memory cost more than reading
+/// it. Whether the file has a `source` (which the annotations' rules need)
+/// is guessed from its text and checked on the tree: when the guess or
+/// anything else does not fit, `None`, and the file is read as usual.
+fn annotation_file_as_parsed(
+    path: &str,
+    bytes: &[u8],
+    text: &dyn Fn() -> Arc<str>,
+) -> Option<Loaded<AnnotationFile>> {
+    let anchored =
+        bytes.starts_with(b"source:") || memchr::memmem::find(bytes, b"\nsource:").is_some();
+    let read_piece = |items: Vec<Node>| -> Box<dyn std::any::Any + Send> {
+        Box::new(read_annotations(path, items, anchored))
+    };
+    let (root, mapped) = match yaml::parse_mapped(bytes, &read_piece) {
+        Ok(read) => read,
+        Err(err) => {
+            return Some(Loaded {
+                value: None,
+                findings: vec![*yaml_finding(path, err)],
+            })
+        }
+    };
+    let pre_read = match mapped {
+        None => None,
+        Some(mapped) => {
+            let Value::Map(entries) = &root.value else {
+                return None;
+            };
+            let has_source = entries.iter().any(|(k, _)| k.name == "source");
+            let (_, list) = entries.iter().find(|(k, _)| k.name == "annotations")?;
+            let read_here = matches!(&list.value, Value::Seq(items) if items.is_empty())
+                && list.pos == mapped.pos
+                && has_source == anchored;
+            if !read_here {
+                return None;
+            }
+            let pieces: Option<Vec<ReadAnnotations>> = mapped
+                .pieces
+                .into_iter()
+                .map(|piece| piece.downcast::<ReadAnnotations>().ok().map(|read| *read))
+                .collect();
+            Some(pieces?)
+        }
+    };
+    Some(load_tree(path, bytes, root, |reader, root| {
+        read_annotation_file(reader, root, text(), pre_read)
+    }))
 }
 
 /// Takes the annotations out of a file's tree, leaving an empty list in
@@ -433,7 +526,15 @@ fn take_annotations(root: &mut Node) -> Vec<Node> {
     }
 }
 
-fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Option<AnnotationFile> {
+/// `pre_read`: the annotations already read from the file's list as the
+/// YAML reader read it ([`annotation_file_as_parsed`]); the list then
+/// stands in the tree with no entries.
+fn read_annotation_file(
+    r: &mut Reader,
+    root: &mut Node,
+    text: Arc<str>,
+    pre_read: Option<Vec<ReadAnnotations>>,
+) -> Option<AnnotationFile> {
     let owned = take_annotations(root);
     let root: &Node = root;
     if root.value == Value::Null {
@@ -476,7 +577,13 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
     if r.list(&fields, "annotations", None).is_some() {
         let items = owned;
         annotations.reserve(items.len());
-        if items.len() < PARALLEL_ANNOTATIONS {
+        if let Some(pieces) = pre_read {
+            annotations.reserve_exact(pieces.iter().map(|(read, _)| read.len()).sum());
+            for (read, findings) in pieces {
+                annotations.extend(read);
+                r.findings.extend(findings);
+            }
+        } else if items.len() < PARALLEL_ANNOTATIONS {
             for item in items {
                 if let Some(annotation) = read_annotation(r, &item, anchored) {
                     annotations.push(annotation);
@@ -487,18 +594,12 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
             // with its own reader (an annotation's findings depend on
             // nothing read before it); pieces are joined in order.
             let file = r.file;
-            let pieces: Vec<(Vec<Annotation>, Vec<Finding>)> = items
+            let pieces: Vec<ReadAnnotations> = items
                 .into_par_iter()
                 .chunks(PARALLEL_ANNOTATIONS / 4)
-                .map(|piece| {
-                    let mut reader = Reader::new(file);
-                    let read: Vec<Annotation> = piece
-                        .into_iter()
-                        .filter_map(|item| read_annotation(&mut reader, &item, anchored))
-                        .collect();
-                    (read, reader.findings)
-                })
+                .map(|piece| read_annotations(file, piece, anchored))
                 .collect();
+            annotations.reserve_exact(pieces.iter().map(|(read, _)| read.len()).sum());
             for (read, findings) in pieces {
                 annotations.extend(read);
                 r.findings.extend(findings);
