@@ -1201,6 +1201,59 @@ mod tests {
         );
     }
 
+    /// The ordinary way: the whole tree first, then the model.
+    fn annotation_file_from_tree(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
+        load_with(path, bytes, |reader, root| {
+            let text = Arc::from(std::str::from_utf8(bytes).unwrap());
+            read_annotation_file(reader, root, text, None)
+        })
+    }
+
+    fn same_load(text: &str) {
+        assert!(text.len() > 2 * READ_AS_PARSED_BYTES);
+        let direct = annotation_file("a.yaml", text.as_bytes());
+        let from_tree = annotation_file_from_tree("a.yaml", text.as_bytes());
+        assert_eq!(
+            format!("{:?}", direct.findings),
+            format!("{:?}", from_tree.findings)
+        );
+        assert_eq!(
+            format!("{:?}", direct.value),
+            format!("{:?}", from_tree.value)
+        );
+    }
+
+    #[test]
+    fn a_large_file_read_as_parsed_is_what_its_tree_gives() {
+        let mut body = String::new();
+        for i in 0..40_000 {
+            body.push_str(&format!(
+                "  - id: a{i}\n    kind: claim\n    quote: \"q {i}\"\n"
+            ));
+            match i % 7 {
+                0 => body.push_str("    qoute: x\n"),
+                1 => body.push_str(&format!("    start: {i}\n")),
+                2 => body.push_str("    end: -3\n    links:\n      - {rel: r}\n"),
+                3 => body.push_str("    attrs: {a: [1, 2], b: {c: d}}\n"),
+                _ => body.push_str("    note: fine\n"),
+            }
+        }
+        for head in [
+            "source: seeds/a.txt\nsha256: abc\nannotations:\n",
+            "# c\nannotations:\n",
+            "bogus: 1\nannotations:\n",
+        ] {
+            same_load(&format!("{head}{body}"));
+        }
+        // `source` after the list, and a root the guess does not see.
+        same_load(&format!("annotations:\n{body}source: seeds/a.txt\n"));
+        let indented: String = format!("source: s\nannotations:\n{body}")
+            .lines()
+            .map(|line| format!("  {line}\n"))
+            .collect();
+        same_load(&indented);
+    }
+
     #[test]
     fn valid_ids() {
         assert!(is_valid_id("tass.sappers"));
