@@ -66,7 +66,12 @@ pub fn is_sha256_hex(s: &str) -> bool {
 
 /// Parses a file's bytes, turning a YAML error into a finding.
 pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
-    yaml::parse(bytes).map_err(|err| {
+    yaml::parse(bytes).map_err(|err| yaml_finding(path, err))
+}
+
+/// The one finding of a file whose YAML could not be read.
+fn yaml_finding(path: &str, err: yaml::YamlError) -> Box<Finding> {
+    {
         let code = match err.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
@@ -79,7 +84,7 @@ pub fn parse_yaml(path: &str, bytes: &[u8]) -> Result<Node, Box<Finding>> {
         };
         let help = err.help.unwrap_or_else(|| general.to_string());
         Box::new(Finding::new(code, place(path, err.pos), err.message).with_help(help))
-    })
+    }
 }
 
 pub fn place(file: &str, pos: Pos) -> Place {
@@ -451,15 +456,22 @@ fn load_with<T>(
     bytes: &[u8],
     read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
 ) -> Loaded<T> {
-    let mut root = match parse_yaml(path, bytes) {
-        Ok(root) => root,
-        Err(finding) => {
-            return Loaded {
-                value: None,
-                findings: vec![*finding],
-            }
-        }
-    };
+    match parse_yaml(path, bytes) {
+        Ok(root) => load_tree(path, bytes, root, read),
+        Err(finding) => Loaded {
+            value: None,
+            findings: vec![*finding],
+        },
+    }
+}
+
+/// Reads a file's tree with `read`, collecting structural findings.
+fn load_tree<T>(
+    path: &str,
+    bytes: &[u8],
+    mut root: Node,
+    read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
+) -> Loaded<T> {
     // The tree was parsed, so the bytes are UTF-8.
     let text = std::str::from_utf8(bytes).unwrap_or_default();
     let mut reader = Reader::new(path, text);
@@ -476,13 +488,104 @@ fn load_with<T>(
 }
 
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
-    load_with(path, bytes, |reader, root| {
-        let text: Arc<str> = match std::str::from_utf8(bytes) {
+    let text = || -> Arc<str> {
+        match std::str::from_utf8(bytes) {
             Ok(text) => Arc::from(text),
             Err(_) => Arc::from(String::from_utf8_lossy(bytes).as_ref()),
-        };
-        read_annotation_file(reader, root, text)
+        }
+    };
+    if bytes.len() >= READ_AS_PARSED_BYTES {
+        if let Some(loaded) = annotation_file_as_parsed(path, bytes, &text) {
+            return loaded;
+        }
+    }
+    load_with(path, bytes, |reader, root| {
+        read_annotation_file(reader, root, text(), None)
     })
+}
+
+/// Files at least this large may have their annotations read into the
+/// model while the YAML reader reads them.
+const READ_AS_PARSED_BYTES: usize = 1 << 20;
+
+/// The annotations of one run of entries, read each by its own rules
+/// ([`read_annotation`]), and their findings in order; each entry's tree is
+/// freed as soon as it is read.
+type ReadAnnotations = (Vec<Annotation>, Vec<Finding>);
+
+fn read_annotations(file: &str, text: &str, items: Vec<Node>, anchored: bool) -> ReadAnnotations {
+    let mut reader = Reader::new(file, text);
+    // Sized at once: growing a list of large values would copy it into
+    // fresh memory again and again.
+    let mut read = Vec::with_capacity(items.len());
+    for item in items {
+        read.extend(read_annotation(&mut reader, &item, anchored));
+    }
+    (read, reader.findings)
+}
+
+/// A large file (100,000 annotations in one file) has its annotations read
+/// into the model by the same rules, piece by piece in the tasks of the
+/// YAML reader that read them, so that the tree of the whole list is never
+/// alive at once: it would be ~10 × the file, and on a fresh process
+/// allocating (and the kernel zeroing) that memory cost more than reading
+/// it. Whether the file has a `source` (which the annotations' rules need)
+/// is guessed from its text and checked on the tree: when the guess or
+/// anything else does not fit, `None`, and the file is read as usual.
+fn annotation_file_as_parsed(
+    path: &str,
+    bytes: &[u8],
+    text: &dyn Fn() -> Arc<str>,
+) -> Option<Loaded<AnnotationFile>> {
+    let anchored =
+        bytes.starts_with(b"source:") || memchr::memmem::find(bytes, b"\nsource:").is_some();
+    // Not UTF-8: the usual reading reports it.
+    let yaml_text = std::str::from_utf8(bytes).ok()?;
+    let read_piece = |items: Vec<Node>| -> Box<dyn std::any::Any + Send> {
+        Box::new(read_annotations(path, yaml_text, items, anchored))
+    };
+    let (root, mapped) = match yaml::parse_mapped(bytes, &read_piece) {
+        Ok(read) => read,
+        Err(err) => {
+            return Some(Loaded {
+                value: None,
+                findings: vec![*yaml_finding(path, err)],
+            })
+        }
+    };
+    let pre_read = match mapped {
+        None => None,
+        Some(mapped) => {
+            let Value::Map(entries) = &root.value else {
+                return None;
+            };
+            let has_source = entries.iter().any(|(k, _)| k.name == "source");
+            // Any other field (a misspelt `sorce:` read as the source it
+            // was meant to be, say) is left to the usual reading.
+            if !entries
+                .iter()
+                .all(|(k, _)| ANNOTATION_FILE_FIELDS.contains(&k.name.as_str()))
+            {
+                return None;
+            }
+            let (_, list) = entries.iter().find(|(k, _)| k.name == "annotations")?;
+            let read_here = matches!(&list.value, Value::Seq(items) if items.is_empty())
+                && list.pos == mapped.pos
+                && has_source == anchored;
+            if !read_here {
+                return None;
+            }
+            let pieces: Option<Vec<ReadAnnotations>> = mapped
+                .pieces
+                .into_iter()
+                .map(|piece| piece.downcast::<ReadAnnotations>().ok().map(|read| *read))
+                .collect();
+            Some(pieces?)
+        }
+    };
+    Some(load_tree(path, bytes, root, |reader, root| {
+        read_annotation_file(reader, root, text(), pre_read)
+    }))
 }
 
 /// Takes the annotations out of a file's tree, leaving an empty list in
@@ -501,7 +604,15 @@ fn take_annotations(root: &mut Node) -> Vec<Node> {
     }
 }
 
-fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Option<AnnotationFile> {
+/// `pre_read`: the annotations already read from the file's list as the
+/// YAML reader read it ([`annotation_file_as_parsed`]); the list then
+/// stands in the tree with no entries.
+fn read_annotation_file(
+    r: &mut Reader,
+    root: &mut Node,
+    text: Arc<str>,
+    pre_read: Option<Vec<ReadAnnotations>>,
+) -> Option<AnnotationFile> {
     let owned = take_annotations(root);
     let root: &Node = root;
     if root.value == Value::Null {
@@ -554,7 +665,13 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
     if !empty && r.list(&fields, "annotations", None).is_some() {
         let items = owned;
         annotations.reserve(items.len());
-        if items.len() < PARALLEL_ANNOTATIONS {
+        if let Some(pieces) = pre_read {
+            annotations.reserve_exact(pieces.iter().map(|(read, _)| read.len()).sum());
+            for (read, findings) in pieces {
+                annotations.extend(read);
+                r.findings.extend(findings);
+            }
+        } else if items.len() < PARALLEL_ANNOTATIONS {
             for item in items {
                 if let Some(annotation) = read_annotation(r, &item, anchored) {
                     annotations.push(annotation);
@@ -565,18 +682,12 @@ fn read_annotation_file(r: &mut Reader, root: &mut Node, text: Arc<str>) -> Opti
             // with its own reader (an annotation's findings depend on
             // nothing read before it); pieces are joined in order.
             let (file, yaml_text) = (r.file, r.text);
-            let pieces: Vec<(Vec<Annotation>, Vec<Finding>)> = items
+            let pieces: Vec<ReadAnnotations> = items
                 .into_par_iter()
                 .chunks(PARALLEL_ANNOTATIONS / 4)
-                .map(|piece| {
-                    let mut reader = Reader::new(file, yaml_text);
-                    let read: Vec<Annotation> = piece
-                        .into_iter()
-                        .filter_map(|item| read_annotation(&mut reader, &item, anchored))
-                        .collect();
-                    (read, reader.findings)
-                })
+                .map(|piece| read_annotations(file, yaml_text, piece, anchored))
                 .collect();
+            annotations.reserve_exact(pieces.iter().map(|(read, _)| read.len()).sum());
             for (read, findings) in pieces {
                 annotations.extend(read);
                 r.findings.extend(findings);
@@ -1243,6 +1354,59 @@ mod tests {
             codes("annotations:\n  - id: a\n    kind: entity\n    quote: x\n"),
             vec![("schema".to_string(), 4)]
         );
+    }
+
+    /// The ordinary way: the whole tree first, then the model.
+    fn annotation_file_from_tree(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
+        load_with(path, bytes, |reader, root| {
+            let text = Arc::from(std::str::from_utf8(bytes).unwrap());
+            read_annotation_file(reader, root, text, None)
+        })
+    }
+
+    fn same_load(text: &str) {
+        assert!(text.len() > 2 * READ_AS_PARSED_BYTES);
+        let direct = annotation_file("a.yaml", text.as_bytes());
+        let from_tree = annotation_file_from_tree("a.yaml", text.as_bytes());
+        assert_eq!(
+            format!("{:?}", direct.findings),
+            format!("{:?}", from_tree.findings)
+        );
+        assert_eq!(
+            format!("{:?}", direct.value),
+            format!("{:?}", from_tree.value)
+        );
+    }
+
+    #[test]
+    fn a_large_file_read_as_parsed_is_what_its_tree_gives() {
+        let mut body = String::new();
+        for i in 0..40_000 {
+            body.push_str(&format!(
+                "  - id: a{i}\n    kind: claim\n    quote: \"q {i}\"\n"
+            ));
+            match i % 7 {
+                0 => body.push_str("    qoute: x\n"),
+                1 => body.push_str(&format!("    start: {i}\n")),
+                2 => body.push_str("    end: -3\n    links:\n      - {rel: r}\n"),
+                3 => body.push_str("    attrs: {a: [1, 2], b: {c: d}}\n"),
+                _ => body.push_str("    note: fine\n"),
+            }
+        }
+        for head in [
+            "source: seeds/a.txt\nsha256: abc\nannotations:\n",
+            "# c\nannotations:\n",
+            "bogus: 1\nannotations:\n",
+        ] {
+            same_load(&format!("{head}{body}"));
+        }
+        // `source` after the list, and a root the guess does not see.
+        same_load(&format!("annotations:\n{body}source: seeds/a.txt\n"));
+        let indented: String = format!("source: s\nannotations:\n{body}")
+            .lines()
+            .map(|line| format!("  {line}\n"))
+            .collect();
+        same_load(&indented);
     }
 
     #[test]

@@ -174,32 +174,30 @@ impl SourceText {
         distinct.dedup();
         let mut found: HashMap<&'n str, Vec<(usize, usize)>> =
             distinct.iter().map(|n| (*n, Vec::new())).collect();
-        // Searching for each quote on its own is cheapest until the quotes
-        // times the text grow large; then one automaton finds them all.
-        if distinct.len() < 4 || distinct.len() * self.text().len() < 8 << 20 {
+        // Searching for each quote on its own is cheapest for a few quotes;
+        // for more, building a substring searcher per quote (a tenth of a
+        // full validation of 100 quotes per source) and a pass each cost
+        // more than one pass for all (`crate::search`, which finds the
+        // same occurrences, in order per quote).
+        if distinct.len() < 8 {
             for needle in distinct {
                 found.insert(needle, self.occurrences(needle));
             }
             return found;
         }
-        // A text is searched once, so building a DFA (the library's choice
-        // for small pattern sets) costs far more than it saves.
-        let automaton = aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(&distinct);
-        let Ok(automaton) = automaton else {
-            for needle in distinct {
-                found.insert(needle, self.occurrences(needle));
-            }
-            return found;
-        };
-        let lengths: Vec<usize> = distinct.iter().map(|n| n.chars().count()).collect();
-        for m in automaton.find_overlapping_iter(self.text()) {
-            let id = m.pattern().as_usize();
-            let start = self.char_of(m.start());
-            if let Some(list) = found.get_mut(distinct[id]) {
-                list.push((start, start + lengths[id]));
-            }
+        let quotes = crate::search::Quotes::new(distinct);
+        let lengths: Vec<usize> = quotes
+            .patterns()
+            .iter()
+            .map(|n| n.chars().count())
+            .collect();
+        let mut places: Vec<Vec<(usize, usize)>> = vec![Vec::new(); lengths.len()];
+        quotes.each_occurrence(self.text(), |id, byte| {
+            let start = self.char_of(byte);
+            places[id].push((start, start + lengths[id]));
+        });
+        for (needle, list) in quotes.patterns().iter().zip(places) {
+            found.insert(needle, list);
         }
         found
     }

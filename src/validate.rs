@@ -68,18 +68,23 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     let cache = git
         .as_ref()
         .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref()));
+    // Two reads of caches, one per core.
+    let (base, blob_shas) = rayon::join(
+        || cache.as_ref().and_then(Cache::summary),
+        || match (tree, &git) {
+            (Tree::Index { .. }, Some(git)) => git.blob_sha256s(),
+            _ => HashMap::new(),
+        },
+    );
     let shared = Shared {
         root,
         tree,
         vocabulary: vocabulary.as_ref(),
         seeds: &seeds,
         seeds_by_sha256: OnceLock::new(),
-        base: cache.as_ref().and_then(Cache::summary),
+        base,
         cache,
-        blob_shas: match (tree, &git) {
-            (Tree::Index { .. }, Some(git)) => git.blob_sha256s(),
-            _ => HashMap::new(),
-        },
+        blob_shas,
         new_blob_shas: Mutex::new(Vec::new()),
     };
 

@@ -126,6 +126,25 @@ impl fmt::Display for YamlError {
 
 /// Parses one YAML document from raw bytes.
 pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
+    parse_str(checked_text(bytes)?)
+}
+
+pub use plain::{Mapped, PieceFn};
+
+/// As [`parse`], but the items of the first long sequence the fast reader
+/// reads in parallel pieces go through `map` piece by piece as they are
+/// read (see [`plain::parse_mapped`]); with `None` beside it, the tree is
+/// whole, as [`parse`] gives it.
+pub fn parse_mapped(bytes: &[u8], map: PieceFn) -> Result<(Node, Option<Mapped>), YamlError> {
+    let text = checked_text(bytes)?;
+    match plain::parse_mapped(text, map) {
+        Some(read) => Ok(read),
+        None => parse_full(text).map(|root| (root, None)),
+    }
+}
+
+/// The text of a file within the size limit that is UTF-8.
+fn checked_text(bytes: &[u8]) -> Result<&str, YamlError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(YamlError {
             kind: YamlErrorKind::Limit,
@@ -164,7 +183,7 @@ pub fn parse(bytes: &[u8]) -> Result<Node, YamlError> {
             });
         }
     };
-    parse_str(text)
+    Ok(text)
 }
 
 /// Parses one YAML document from text: files in the plain shape of most

@@ -19,7 +19,11 @@ pub fn check(meta: Option<&SourcesMeta>, seeds: &[String]) -> Vec<Finding> {
     let known: HashSet<&str> = names.iter().copied().collect();
     let described: HashSet<&str> = meta.entries.iter().map(|e| e.path.value.as_str()).collect();
     // Seeds this file says nothing about: where a renamed seed went.
-    let undescribed: Vec<&str> = names.iter().copied().filter(|s| !described.contains(s)).collect();
+    let undescribed: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|s| !described.contains(s))
+        .collect();
     let exists = |path: &str| check_source_path(path).is_ok() && known.contains(path);
     let mut findings = Vec::new();
     let mut problem = |pos, message: String, help: String| {

@@ -9,6 +9,7 @@
 //! of the repository and on generated variations.
 
 use super::{Key, Node, Pos, Value};
+use std::any::Any;
 
 /// Deeper files go to the full parser, which enforces the real limit.
 const MAX_DEPTH: usize = 16;
@@ -23,11 +24,35 @@ const PIECE_BYTES: usize = 256 << 10;
 
 /// Reads `text` if it has the plain shape; `None` means "use the full parser".
 pub fn parse(text: &str) -> Option<Node> {
-    parse_with(text, true)
+    parse_with(text, true, None).map(|(root, _)| root)
+}
+
+/// What becomes of the items of a sequence read in parallel pieces, in the
+/// task that read them (type-erased so that the reader stays one type).
+pub type PieceFn<'f> = &'f (dyn Fn(Vec<Node>) -> Box<dyn Any + Send> + Sync);
+
+/// The items of the first sequence read in parallel pieces, each run of
+/// them already passed through the piece function, in order; the sequence
+/// itself stands in the tree with no items. `pos` is the sequence's.
+pub struct Mapped {
+    pub pos: Pos,
+    pub pieces: Vec<Box<dyn Any + Send>>,
+}
+
+/// As [`parse`], handing the items of the first long sequence read in
+/// parallel pieces to `map` as they are read, so that their tree is never
+/// alive whole (a file of 100,000 annotations). `None` in the second place
+/// when no sequence was read in pieces: then the tree is complete.
+pub fn parse_mapped(text: &str, map: PieceFn) -> Option<(Node, Option<Mapped>)> {
+    parse_with(text, true, Some(map))
 }
 
 /// `split`: whether long sequences may be read in parallel pieces.
-fn parse_with(text: &str, split: bool) -> Option<Node> {
+fn parse_with<'f>(
+    text: &str,
+    split: bool,
+    map: Option<PieceFn<'f>>,
+) -> Option<(Node, Option<Mapped>)> {
     if !has_plain_characters(text.as_bytes()) {
         return None;
     }
@@ -40,6 +65,8 @@ fn parse_with(text: &str, split: bool) -> Option<Node> {
         depth: 0,
         nodes: 0,
         split,
+        map,
+        mapped: None,
     };
     reader.skip_blank_lines();
     if reader.at_end() {
@@ -51,7 +78,7 @@ fn parse_with(text: &str, split: bool) -> Option<Node> {
     if !reader.at_end() {
         return None;
     }
-    Some(root)
+    Some((root, reader.mapped))
 }
 
 /// Whether every character is one the plain shape allows: no control
@@ -88,7 +115,7 @@ fn has_plain_characters(bytes: &[u8]) -> bool {
     true
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'f> {
     text: &'a str,
     bytes: &'a [u8],
     /// The byte the reader stands on.
@@ -102,9 +129,12 @@ struct Reader<'a> {
     /// Whether a long sequence may be read in parallel pieces (not within
     /// a piece).
     split: bool,
+    /// Applied to the items of the first sequence read in pieces.
+    map: Option<PieceFn<'f>>,
+    mapped: Option<Mapped>,
 }
 
-impl<'a> Reader<'a> {
+impl Reader<'_, '_> {
     fn at_end(&self) -> bool {
         self.at >= self.bytes.len()
     }
@@ -330,10 +360,26 @@ impl<'a> Reader<'a> {
         let first = self.sequence_entry(indent, at_key_indent.then_some(&mut pos))?;
         let mut items = vec![first];
         let mut more = self.next_entry(indent)?;
+        let mut mapped = None;
         if more && self.split && self.bytes.len() - self.at > SPLIT_MIN {
-            if let Some(rest) = self.entries_in_parallel(indent) {
-                items.extend(rest);
-                more = self.next_entry(indent)?;
+            // Only the first sequence read in pieces is mapped.
+            let map = self.map.take();
+            match self.entries_in_parallel(indent, map) {
+                Some(rest) => {
+                    let mut pieces = Vec::new();
+                    if let Some(map) = map {
+                        pieces.push(map(std::mem::take(&mut items)));
+                    }
+                    for piece in rest {
+                        match piece {
+                            Piece::Items(rest) => items.extend(rest),
+                            Piece::Mapped(out) => pieces.push(out),
+                        }
+                    }
+                    mapped = map.map(|map| (map, pieces));
+                    more = self.next_entry(indent)?;
+                }
+                None => self.map = map,
             }
         }
         while more {
@@ -341,6 +387,13 @@ impl<'a> Reader<'a> {
             more = self.next_entry(indent)?;
         }
         self.depth -= 1;
+        if let Some((map, mut pieces)) = mapped {
+            if !items.is_empty() {
+                pieces.push(map(items));
+            }
+            self.mapped = Some(Mapped { pos, pieces });
+            items = Vec::new();
+        }
         self.node(Value::Seq(items), pos)
     }
 
@@ -414,7 +467,9 @@ impl<'a> Reader<'a> {
     /// would read it in order — same positions, same line numbers — and
     /// must end where the next begins. If anything disagrees, `None`, and
     /// the entries are read in order, which settles what the file is.
-    fn entries_in_parallel(&mut self, indent: usize) -> Option<Vec<Node>> {
+    /// With `map`, each piece's items are passed through it in the task
+    /// that read them.
+    fn entries_in_parallel(&mut self, indent: usize, map: Option<PieceFn>) -> Option<Vec<Piece>> {
         use rayon::prelude::*;
         let bytes = self.bytes;
         // (line start, line number) of every entry, then where the
@@ -448,7 +503,7 @@ impl<'a> Reader<'a> {
                 first = k;
             }
         }
-        let read: Vec<Option<(Vec<Node>, Reader)>> = pieces
+        let read: Vec<Option<(Piece, Reader)>> = pieces
             .into_par_iter()
             .map(|((line_start, line), until)| {
                 let mut piece = Reader {
@@ -460,6 +515,8 @@ impl<'a> Reader<'a> {
                     depth: self.depth,
                     nodes: 0,
                     split: false,
+                    map: None,
+                    mapped: None,
                 };
                 let mut items = Vec::new();
                 loop {
@@ -471,15 +528,22 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                 }
-                (piece.at == until && piece.depth == self.depth).then_some((items, piece))
+                if piece.at != until || piece.depth != self.depth {
+                    return None;
+                }
+                let items = match map {
+                    Some(map) => Piece::Mapped(map(items)),
+                    None => Piece::Items(items),
+                };
+                Some((items, piece))
             })
             .collect();
-        let mut items = Vec::with_capacity(entries.len());
+        let mut items = Vec::with_capacity(read.len());
         let mut nodes = self.nodes;
         let mut last = None;
         for piece in read {
             let (piece_items, reader) = piece?;
-            items.extend(piece_items);
+            items.push(piece_items);
             nodes += reader.nodes;
             last = Some(reader);
         }
@@ -670,6 +734,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The items of one piece of a sequence read in parallel, as read or as
+/// mapped.
+enum Piece {
+    Items(Vec<Node>),
+    Mapped(Box<dyn Any + Send>),
+}
+
 /// What a plain scalar means, for the forms the full parser is known to read
 /// the same way; `None` for every other form.
 fn resolve_plain(text: &str) -> Option<Value> {
@@ -800,9 +871,9 @@ mod tests {
         for indent in [0, 2, 4] {
             let text = big(30_000, indent);
             assert!(text.len() > 2 * SPLIT_MIN);
-            let in_order = parse_with(&text, false);
+            let in_order = parse_with(&text, false, None).map(|(root, _)| root);
             assert!(in_order.is_some(), "indent {indent}");
-            assert_eq!(parse_with(&text, true), in_order, "indent {indent}");
+            assert_eq!(parse(&text), in_order, "indent {indent}");
         }
     }
 
@@ -822,8 +893,8 @@ mod tests {
             let mut broken = text.clone();
             broken.insert_str(line, bad);
             assert_eq!(
-                parse_with(&broken, true),
-                parse_with(&broken, false),
+                parse(&broken),
+                parse_with(&broken, false, None).map(|(root, _)| root),
                 "{bad:?}"
             );
         }
