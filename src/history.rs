@@ -128,7 +128,8 @@ impl Git {
     }
 
     /// The index entries under the workspace, keyed by workspace-relative
-    /// path. Conflicted paths (stages 1–3) are skipped.
+    /// path. Conflicted paths (stages 1–3) and intent-to-add entries
+    /// (`git add -N`) are skipped.
     pub fn index_entries(&self) -> Result<BTreeMap<String, IndexEntry>, HistoryError> {
         let repo = self.repo();
         let mut index = repo.index()?;
@@ -139,6 +140,14 @@ impl Git {
         for entry in index.iter() {
             let stage = (entry.flags >> 12) & 0x3;
             if stage != 0 {
+                continue;
+            }
+            // `git add -N` records an empty placeholder that `git commit`
+            // leaves out; it is not staged content.
+            let intent_to_add =
+                git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended)
+                    .is_intent_to_add();
+            if intent_to_add {
                 continue;
             }
             let path = String::from_utf8_lossy(&entry.path).into_owned();
@@ -358,6 +367,32 @@ impl Git {
         }
         self.remember_blob_sha256s(&new_entries);
         Ok(PinIndex { by_sha })
+    }
+
+    /// The first of these workspace-relative paths that git would convert
+    /// as text (its `text` attribute is not unset), as git itself reads
+    /// every `.gitattributes` (the last matching line wins, macros like
+    /// `binary` expand). `from_index` reads the attributes staged in the
+    /// index, otherwise those in the working tree (then the index).
+    pub fn first_text_converted<'p>(
+        &self,
+        paths: &'p [String],
+        from_index: bool,
+    ) -> Result<Option<&'p str>, HistoryError> {
+        let repo = self.repo();
+        let flags = if from_index {
+            git2::AttrCheckFlags::INDEX_ONLY
+        } else {
+            git2::AttrCheckFlags::FILE_THEN_INDEX
+        };
+        for path in paths {
+            let full = format!("{}{path}", self.prefix);
+            let value = repo.get_attr(Path::new(&full), "text", flags)?;
+            if git2::AttrValue::from_string(value) != git2::AttrValue::False {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
     }
 
     /// Where the hooks of this repository live (`core.hooksPath` or

@@ -537,9 +537,22 @@ impl Tree {
         }
     }
 
-    /// Whether `.gitattributes` keeps git from rewriting line endings in
-    /// `seeds/`.
-    pub fn eol_protected(&self, root: &Path) -> Result<bool, WorkspaceError> {
+    /// Whether `.gitattributes` keeps git from rewriting line endings of
+    /// every one of `seeds` (the files under `seeds/`). In a repository git
+    /// itself is asked, so every rule of its attribute files applies;
+    /// outside one the two `.gitattributes` files are read by hand.
+    pub fn eol_protected(&self, root: &Path, seeds: &[String]) -> Result<bool, WorkspaceError> {
+        if let Some(git) = self.git(root) {
+            let from_index = matches!(self, Tree::Index { .. });
+            // Only the sources matter: sources.yaml and attribute files may
+            // be converted like any text.
+            let sources: Vec<String> = seeds
+                .iter()
+                .filter(|s| *s != SOURCES_META_PATH && !s.ends_with("/.gitattributes"))
+                .cloned()
+                .collect();
+            return Ok(git.first_text_converted(&sources, from_index)?.is_none());
+        }
         let at_root = self.read(root, ".gitattributes")?;
         let in_seeds = self.read(root, "seeds/.gitattributes")?;
         let text = |bytes: &Option<Vec<u8>>| {
@@ -757,6 +770,8 @@ impl Workspace {
         let mut notices = Vec::new();
         let pins = resolve_pins(root, tree, &files, &sources, &mut notices)?;
 
+        let seeds = tree.list_seeds(root);
+        let eol_protected = tree.eol_protected(root, &seeds)?;
         let workspace = Workspace {
             root: root.to_path_buf(),
             tree: tree.name(),
@@ -765,8 +780,8 @@ impl Workspace {
             vocabulary,
             sources_meta,
             sources,
-            seeds: tree.list_seeds(root),
-            eol_protected: tree.eol_protected(root)?,
+            seeds,
+            eol_protected,
             pins,
             yaml_texts,
             findings,
