@@ -23,8 +23,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Provenance-tracked text annotation: prove every annotation still quotes its source"
 )]
 struct Cli {
-    /// Run in this workspace (the folder that holds `annotations/`) instead
-    /// of searching upwards from the current folder.
+    /// Run as if started in DIR (as `git -C`): paths are relative to it and
+    /// the workspace is the first folder at or above it that holds
+    /// `annotations/`.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     directory: Option<PathBuf>,
     #[command(subcommand)]
@@ -83,6 +84,9 @@ enum Command {
         /// Update the files (otherwise only report).
         #[arg(long, conflicts_with_all = ["accept", "accept_all_edited"])]
         write: bool,
+        /// Only report what --write would do (the default).
+        #[arg(long, conflicts_with_all = ["write", "accept", "accept_all_edited"])]
+        dry_run: bool,
         /// Apply the proposals that `--write` recorded in `drift:` of these
         /// annotations (start, end, quote) and remove their `drift:`.
         #[arg(long, value_name = "ID", num_args = 1.., conflicts_with_all = ["paths", "accept_all_edited"])]
@@ -163,7 +167,7 @@ fn color_wanted() -> bool {
 
 fn root(cli_dir: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
     match cli_dir {
-        Some(dir) => workspace::explicit_root(dir),
+        Some(dir) => workspace::root_from(dir),
         None => workspace::find_root(Path::new(".")),
     }
 }
@@ -175,6 +179,9 @@ fn print(text: &str) {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
+    if let Some(dir) = &cli.directory {
+        workspace::enter(dir)?;
+    }
     match cli.command {
         Command::Validate {
             format,
@@ -293,6 +300,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Reanchor {
             paths,
             write,
+            dry_run: _,
             accept,
             accept_all_edited,
             min_confidence,

@@ -31,12 +31,22 @@ pub enum WorkspaceError {
         help("a workspace is a folder that holds `annotations/`; run `annot init` to create one, or pass `-C DIR`")
     )]
     NotFound { start: String },
-    #[error("{dir} is not an annot workspace: it has no `annotations/` folder")]
+    #[error("{dir} is not in an annot workspace: neither it nor any folder above it holds `annotations/`")]
     #[diagnostic(
         code(annot::no_workspace),
-        help("run `annot init {dir}` to create one, or point `-C` at the folder that holds `annotations/`")
+        help("run `annot -C {dir} init` to create one there, or point `-C` at the workspace (the folder that holds `annotations/`) or a folder inside it")
     )]
     NotAWorkspace { dir: String },
+    #[error("cannot run in {dir} (given with `-C`)")]
+    #[diagnostic(
+        code(annot::bad_directory),
+        help("`-C DIR` runs annot as if started in DIR, as git does; name a folder that exists")
+    )]
+    BadDirectory {
+        dir: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("{path} is not an annotation file")]
     #[diagnostic(
         code(annot::not_an_annotation_file),
@@ -87,19 +97,26 @@ pub fn find_root(start: &Path) -> Result<PathBuf, WorkspaceError> {
     })
 }
 
-/// Checks that `dir` (given with `-C`) is a workspace root.
-pub fn explicit_root(dir: &Path) -> Result<PathBuf, WorkspaceError> {
-    let root = dir.canonicalize().map_err(|source| WorkspaceError::Io {
-        path: dir.display().to_string(),
+/// Makes `dir` (given with `-C`) the current folder, as `git -C` does:
+/// paths on the command line are then relative to it, and the workspace
+/// is found by walking up from it.
+pub fn enter(dir: &Path) -> Result<(), WorkspaceError> {
+    std::env::set_current_dir(dir).map_err(|source| WorkspaceError::BadDirectory {
+        dir: dir.display().to_string(),
         source,
-    })?;
-    if root.join(ANNOTATIONS_DIR).is_dir() {
-        Ok(root)
-    } else {
-        Err(WorkspaceError::NotAWorkspace {
+    })
+}
+
+/// The workspace root for a command run with `-C dir` (already entered
+/// with [`enter`]): found by walking up from it, with an error that names
+/// `dir` when there is none.
+pub fn root_from(dir: &Path) -> Result<PathBuf, WorkspaceError> {
+    find_root(Path::new(".")).map_err(|err| match err {
+        WorkspaceError::NotFound { .. } => WorkspaceError::NotAWorkspace {
             dir: dir.display().to_string(),
-        })
-    }
+        },
+        other => other,
+    })
 }
 
 /// Why a source could not be read.
