@@ -1,7 +1,7 @@
 //! The `annot` command line: parses arguments, calls the library, picks a
 //! renderer and sets the exit status (0 clean, 1 findings, 2 could not run).
 
-use annot::commands::{self, HookInstall, InitAction};
+use annot::commands::{self, HookInstall, HookUninstall, InitAction};
 use annot::finding::Severity;
 use annot::report::{self, github, human, json, review as review_report, show};
 use annot::workspace::{self, WorkspaceError};
@@ -122,6 +122,10 @@ enum HookAction {
         #[arg(long)]
         force: bool,
     },
+    /// Stop checking this workspace before each commit: take it out of
+    /// annot's pre-commit hook (and remove the hook when no workspace is
+    /// left). A hook annot did not write is left alone.
+    Uninstall,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +176,23 @@ fn root(cli_dir: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
     }
 }
 
+/// The workspaces a hook checks, for a message: `.`, `sub` and `other`.
+fn workspace_list(workspaces: &[String]) -> String {
+    let quoted: Vec<String> = workspaces.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+/// Before a command writes annotation files: clears what an interrupted
+/// run left, and says so.
+fn clean_up_before_writing(root: &Path) {
+    for path in commands::remove_stale_temps(root) {
+        eprintln!("note: removed {path}, a temporary file an interrupted annot left behind");
+    }
+}
+
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`annot validate | head`) is not an error worth a panic.
@@ -217,6 +238,9 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         }
         Command::Anchor { paths, dry_run } => {
             let root = root(cli.directory.as_deref())?;
+            if !dry_run {
+                clean_up_before_writing(&root);
+            }
             let anchoring = commands::anchor(&root, &paths, dry_run)?;
             let mut out = human::render(&anchoring.findings, &anchoring.texts, color_wanted());
             let verb = if dry_run { "would fill" } else { "filled" };
@@ -306,6 +330,9 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             min_confidence,
         } => {
             let root = root(cli.directory.as_deref())?;
+            if write || !accept.is_empty() || accept_all_edited {
+                clean_up_before_writing(&root);
+            }
             if !accept.is_empty() || accept_all_edited {
                 let which = match min_confidence {
                     Some(min_confidence) if accept_all_edited => {
@@ -379,6 +406,37 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 HookInstall::AlreadyInstalled(path) => format!(
                     "{} is already annot's pre-commit hook; nothing changed",
                     path.display()
+                ),
+                HookInstall::Added { path, workspaces } => format!(
+                    "added this workspace to annot's pre-commit hook {}: each `git commit` now checks {}",
+                    path.display(),
+                    workspace_list(&workspaces)
+                ),
+            };
+            print(&format!("{message}\n"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hook {
+            action: HookAction::Uninstall,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let message = match commands::hook_uninstall(&root)? {
+                HookUninstall::Removed(path) => format!(
+                    "removed {}: commits are no longer checked by annot",
+                    path.display()
+                ),
+                HookUninstall::Kept { path, workspaces } => format!(
+                    "took this workspace out of {}; it still checks {}",
+                    path.display(),
+                    workspace_list(&workspaces)
+                ),
+                HookUninstall::NotInstalled { path, workspaces } if workspaces.is_empty() => {
+                    format!("there is no pre-commit hook at {}; nothing to remove", path.display())
+                }
+                HookUninstall::NotInstalled { path, workspaces } => format!(
+                    "annot's pre-commit hook {} does not check this workspace (it checks {}); nothing changed",
+                    path.display(),
+                    workspace_list(&workspaces)
                 ),
             };
             print(&format!("{message}\n"));

@@ -62,6 +62,12 @@ pub enum WorkspaceError {
         help("add `annot validate --staged` to that hook yourself, or run `annot hook install --force` to replace it")
     )]
     HookExists { path: String },
+    #[error("the pre-commit hook at {path} was not written by annot, so annot leaves it alone")]
+    #[diagnostic(
+        code(annot::hook_foreign),
+        help("remove the `annot validate --staged` line from that hook yourself")
+    )]
+    ForeignHook { path: String },
     #[error("no annotation has the id `{id}`")]
     #[diagnostic(code(annot::unknown_id), help("{hint}"))]
     UnknownId { id: String, hint: String },
@@ -72,6 +78,20 @@ pub enum WorkspaceError {
         why: String,
         hint: String,
     },
+    /// A file annot meant to change was left as it was.
+    #[error("{0}")]
+    #[diagnostic(code(annot::not_written))]
+    NotWritten(String),
+    #[error("cannot write {path}")]
+    #[diagnostic(
+        code(annot::write),
+        help("check that the folder is writable and the disk is not full, then run the command again")
+    )]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {
@@ -79,6 +99,15 @@ pub enum WorkspaceError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<crate::edit::WriteError> for WorkspaceError {
+    fn from(err: crate::edit::WriteError) -> WorkspaceError {
+        match err {
+            crate::edit::WriteError::Io { path, source } => WorkspaceError::Write { path, source },
+            other => WorkspaceError::NotWritten(other.to_string()),
+        }
+    }
 }
 
 /// Walks up from `start` to the first folder holding `annotations/`.
@@ -101,6 +130,26 @@ pub fn find_root(start: &Path) -> Result<PathBuf, WorkspaceError> {
 /// paths on the command line are then relative to it, and the workspace
 /// is found by walking up from it.
 pub fn enter(dir: &Path) -> Result<(), WorkspaceError> {
+    // git hands hooks paths that may be relative to where it started them
+    // (`GIT_INDEX_FILE` of `git commit -a`, `GIT_DIR`); they must still
+    // name the same files after the move. This runs first thing in `main`,
+    // before any other thread exists.
+    for name in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+    ] {
+        if let Some(value) = std::env::var_os(name) {
+            let path = PathBuf::from(&value);
+            if path.is_relative() && !value.is_empty() {
+                if let Ok(absolute) = std::path::absolute(&path) {
+                    std::env::set_var(name, absolute);
+                }
+            }
+        }
+    }
     std::env::set_current_dir(dir).map_err(|source| WorkspaceError::BadDirectory {
         dir: dir.display().to_string(),
         source,

@@ -136,3 +136,306 @@ fn reanchor_dry_run_is_explicit_and_conflicts_with_write() {
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
 }
+
+/// `git commit` in `dir`, hooks enabled; (success, everything it said).
+fn commit(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.org",
+            "commit",
+            "-q",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+const BAD: &str = "  - {id: a1, kind: claim, quote: cat sat, start: 5, end: 12}\n";
+
+/// A repository holding two workspaces, `one/` and `two/`, each with a good
+/// annotation, committed.
+fn two_workspaces() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    for name in ["one", "two"] {
+        let write = |rel: &str, content: &str| {
+            let path = repo.path().join(name).join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        };
+        write(SEED_PATH, SEED);
+        write("schema/vocabulary.yaml", VOCABULARY);
+        write(".gitattributes", "seeds/** -text\n");
+        write(
+            A,
+            &format!(
+                "source: {SEED_PATH}\nsha256: {}\nannotations:\n{GOOD}",
+                sha256(SEED.as_bytes())
+            ),
+        );
+    }
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "two workspaces"]);
+    repo
+}
+
+fn bad_annotation(dir: &std::path::Path) {
+    let text = format!(
+        "source: {SEED_PATH}\nsha256: {}\nannotations:\n{BAD}",
+        sha256(SEED.as_bytes())
+    );
+    std::fs::write(dir.join(A), text).unwrap();
+}
+
+#[test]
+fn a_second_workspace_joins_the_hook_of_the_first() {
+    let repo = two_workspaces();
+    let top = repo.path();
+    let first = run_in(top, &["-C", "one", "hook", "install"]);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let second = run_in(top, &["-C", "two", "hook", "install"]);
+    assert_eq!(second.status, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains("added this workspace") && second.stdout.contains("`one` and `two`"),
+        "{}",
+        second.stdout
+    );
+    // Both are checked: a bad annotation in either stops the commit.
+    for name in ["one", "two"] {
+        bad_annotation(&top.join(name));
+        let (ok, said) = commit(top, &["-am", "bad"]);
+        assert!(!ok, "a bad annotation in {name} was committed");
+        assert!(said.contains("quote-mismatch"), "{said}");
+        git(top, &["checkout", "-q", "--", "."]);
+    }
+    let again = run_in(top, &["-C", "one", "hook", "install"]);
+    assert!(
+        again.stdout.contains("already annot's pre-commit hook"),
+        "{}",
+        again.stdout
+    );
+
+    // Uninstalling one keeps the other's check.
+    let out = run_in(top, &["-C", "one", "hook", "uninstall"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("still checks `two`"), "{}", out.stdout);
+    bad_annotation(&top.join("one"));
+    let (ok, said) = commit(top, &["-am", "bad in one, no longer checked"]);
+    assert!(ok, "{said}");
+    bad_annotation(&top.join("two"));
+    let (ok, _) = commit(top, &["-am", "bad in two"]);
+    assert!(!ok, "two is still checked");
+    let out = run_in(top, &["-C", "two", "hook", "uninstall"]);
+    assert!(out.stdout.starts_with("removed "), "{}", out.stdout);
+    assert!(!top.join(".git/hooks/pre-commit").exists());
+    let out = run_in(top, &["-C", "two", "hook", "uninstall"]);
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.contains("nothing to remove"), "{}", out.stdout);
+}
+
+#[test]
+fn uninstall_leaves_a_foreign_hook_alone() {
+    let ws = repo();
+    ws.write(".git/hooks/pre-commit", "#!/bin/sh\necho mine\n");
+    let run = ws.run(&["hook", "uninstall"]);
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("leaves it alone"), "{}", run.stderr);
+    assert_eq!(ws.read(".git/hooks/pre-commit"), "#!/bin/sh\necho mine\n");
+}
+
+#[test]
+fn a_hook_without_annot_says_so_and_stops_the_commit() {
+    let ws = repo();
+    assert_eq!(ws.run(&["hook", "install"]).status, 0);
+    // The hook as if written by an annot binary that is gone since.
+    let hook = ws.read(".git/hooks/pre-commit");
+    let line = hook
+        .lines()
+        .find(|l| l.starts_with("annot="))
+        .unwrap()
+        .to_string();
+    ws.write(
+        ".git/hooks/pre-commit",
+        hook.replace(&line, "annot='/nonexistent/annot'"),
+    );
+    let output = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.org",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ])
+        .current_dir(ws.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("cannot find annot"), "{said}");
+    assert!(said.contains("annot hook install"), "{said}");
+    assert!(said.contains("--no-verify"), "{said}");
+}
+
+/// A committed workspace whose seed gained a word in front: reanchor
+/// has a shift to write.
+fn shifted(pin_line: impl Fn(&str) -> String, flow: bool) -> Ws {
+    let ws = Ws::new();
+    let pin = sha256(SEED.as_bytes());
+    let text = if flow {
+        format!("{{source: {SEED_PATH}, {}, annotations: [{{id: a1, kind: claim, quote: cat sat, start: 4, end: 11}}]}}\n", pin_line(&pin))
+    } else {
+        format!(
+            "source: {SEED_PATH}\n{}\nannotations:\n{GOOD}",
+            pin_line(&pin)
+        )
+    };
+    ws.write(A, text);
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-qm", "first"]);
+    ws.write(SEED_PATH, format!("Now. {SEED}"));
+    ws
+}
+
+#[test]
+fn reanchor_keeps_the_quotes_of_the_pin() {
+    let new = sha256(format!("Now. {SEED}").as_bytes());
+    for flow in [false, true] {
+        for (open, close) in [("\"", "\""), ("'", "'"), ("", "")] {
+            let ws = shifted(|pin| format!("sha256: {open}{pin}{close}"), flow);
+            let run = ws.run(&["reanchor", "--write"]);
+            assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+            let text = ws.read(A);
+            assert!(
+                text.contains(&format!("sha256: {open}{new}{close}")),
+                "{open}…{close} (flow: {flow}):\n{text}"
+            );
+            assert!(text.contains("start: 9"), "{text}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn reanchor_refuses_a_read_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = shifted(|pin| format!("sha256: {pin}"), false);
+    let before = ws.read(A);
+    let path = ws.path().join(A);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = ws.run(&["reanchor", "--write"]);
+    assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("a.yaml is read-only"), "{}", run.stderr);
+    assert!(run.stderr.contains("chmod u+w"), "{}", run.stderr);
+    assert_eq!(ws.read(A), before);
+    let anchor = Ws::new();
+    anchor.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
+    let path = anchor.path().join(A);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = anchor.run(&["anchor"]);
+    assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("a.yaml is read-only"), "{}", run.stderr);
+}
+
+#[test]
+fn writes_refuse_a_locked_file() {
+    let ws = shifted(|pin| format!("sha256: {pin}"), false);
+    let before = ws.read(A);
+    ws.write("annotations/a.yaml.lock", "");
+    let run = ws.run(&["reanchor", "--write"]);
+    assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("a.yaml.lock exists"), "{}", run.stderr);
+    assert!(run.stderr.contains("remove"), "{}", run.stderr);
+    assert_eq!(ws.read(A), before);
+    let anchor = Ws::new();
+    anchor.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
+    anchor.write("annotations/a.yaml.lock", "");
+    let run = anchor.run(&["anchor"]);
+    assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("a.yaml.lock exists"), "{}", run.stderr);
+    assert!(!anchor.read(A).contains("start:"));
+}
+
+#[test]
+fn a_killed_writers_temporary_files_are_removed_and_nothing_else() {
+    let ws = shifted(|pin| format!("sha256: {pin}"), false);
+    // No process can have this id (above Linux's PID_MAX_LIMIT).
+    let stale = "annotations/.a.yaml.annot-99999999-0.tmp";
+    let live = format!("annotations/.a.yaml.annot-{}-0.tmp", std::process::id());
+    let others = [
+        "annotations/.a.yaml.annot-x-0.tmp",
+        "annotations/keep.tmp",
+        "annotations/sub/notes.annot-1-0.tmp",
+        "seeds/.a.txt.annot-99999999-0.tmp",
+    ];
+    ws.write(stale, "half");
+    ws.write("annotations/sub/.b.yaml.annot-99999999-3.tmp", "half");
+    ws.write(&live, "being written");
+    for other in others {
+        ws.write(other, "mine");
+    }
+    let run = ws.run(&["reanchor", "--write"]);
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!ws.path().join(stale).exists());
+    assert!(!ws
+        .path()
+        .join("annotations/sub/.b.yaml.annot-99999999-3.tmp")
+        .exists());
+    assert!(run.stderr.contains(stale), "{}", run.stderr);
+    assert!(ws.path().join(&live).exists());
+    for other in others {
+        assert!(ws.path().join(other).exists(), "{other} was removed");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failed_write_says_write_not_read() {
+    let ws = Ws::new();
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat}\n");
+    // Any file annot writes may hold no byte: writing fails with EFBIG,
+    // as a full disk fails with ENOSPC.
+    let output = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 0; exec \"$0\" anchor",
+            env!("CARGO_BIN_EXE_annot"),
+        ])
+        .current_dir(ws.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write annotations/a.yaml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot read"), "{stderr}");
+    assert!(!ws.read(A).contains("start:"));
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("annotations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
