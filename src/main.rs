@@ -3,7 +3,7 @@
 
 use annot::commands::{self, HookInstall, HookUninstall, InitAction};
 use annot::finding::Severity;
-use annot::report::{self, github, human, json, review as review_report, show};
+use annot::report::{self, github, human, json, ls as ls_report, review as review_report, show};
 use annot::workspace::{self, WorkspaceError};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -102,8 +102,21 @@ enum Command {
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
     Show {
-        /// The annotation's id.
+        /// The annotation's id (`annot ls` lists them).
         id: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
+        format: ShowFormat,
+    },
+    /// List annotations: id, kind and file:line, one a line (`--ids`: the
+    /// ids alone, e.g. for shell completion).
+    Ls {
+        /// Annotation files or folders (default: all of annotations/).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Human, conflicts_with = "ids")]
+        format: ShowFormat,
+        /// Print only the ids, one a line.
+        #[arg(long)]
+        ids: bool,
     },
     /// Git hooks.
     Hook {
@@ -134,6 +147,12 @@ enum DiffFormat {
     Json,
     Markdown,
     Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -385,10 +404,13 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Show { id } => {
+        Command::Show { id, format } => {
             let root = root(cli.directory.as_deref())?;
             let shown = commands::show(&root, &id)?;
-            print(&show::render(&shown, color_wanted()));
+            print(&match format {
+                ShowFormat::Human => show::render(&shown, color_wanted()),
+                ShowFormat::Json => show::render_json(&shown),
+            });
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {
@@ -441,6 +463,23 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             };
             print(&format!("{message}\n"));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Ls { paths, format, ids } => {
+            let root = root(cli.directory.as_deref())?;
+            let listing = commands::ls(&root, &paths)?;
+            print(&match (format, ids) {
+                (_, true) => ls_report::ids(&listing),
+                (ShowFormat::Json, _) => ls_report::json(&listing),
+                (ShowFormat::Human, _) => ls_report::human(&listing),
+            });
+            if format == ShowFormat::Human {
+                eprint!("{}", ls_report::unreadable(&listing));
+            }
+            Ok(if listing.unreadable.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();

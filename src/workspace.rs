@@ -68,6 +68,14 @@ pub enum WorkspaceError {
         help("remove the `annot validate --staged` line from that hook yourself")
     )]
     ForeignHook { path: String },
+    #[error("`{id}` could not be looked up: a file that mentions it could not be read\n{files}")]
+    #[diagnostic(
+        code(annot::unreadable_file),
+        help(
+            "fix the file (`annot validate` shows every problem in it), then run the command again"
+        )
+    )]
+    IdInUnreadableFile { id: String, files: String },
     #[error("no annotation has the id `{id}`")]
     #[diagnostic(code(annot::unknown_id), help("{hint}"))]
     UnknownId { id: String, hint: String },

@@ -439,3 +439,137 @@ fn a_failed_write_says_write_not_read() {
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
+
+#[test]
+fn ls_lists_every_id_with_kind_and_place() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n  - id: a2\n    kind: note\n",
+    );
+    ws.write(
+        "annotations/sub/e.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n",
+    );
+    let run = ws.run(&["ls"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "a1  claim   annotations/a.yaml:4\na2  note    annotations/a.yaml:5\ne1  entity  annotations/sub/e.yaml:2\n"
+    );
+    let ids = ws.run(&["ls", "--ids"]);
+    assert_eq!(ids.stdout, "a1\na2\ne1\n");
+    let json = ws.run(&["ls", "--format", "json"]).json();
+    assert_eq!(json["schema"], "annot.ls/v1");
+    assert_eq!(
+        json["annotations"][2],
+        serde_json::json!({"id": "e1", "kind": "entity", "file": "annotations/sub/e.yaml", "line": 2})
+    );
+    let only = ws.run(&["ls", "--ids", "annotations/sub"]);
+    assert_eq!(only.stdout, "e1\n");
+    // A file that cannot be read is named, with where and why.
+    ws.write(
+        "annotations/broken.yaml",
+        "annotations:\n  - {id: b1, kind: claim\n",
+    );
+    let run = ws.run(&["ls", "--ids"]);
+    assert_eq!(run.status, 1);
+    assert_eq!(run.stdout, "a1\na2\ne1\n");
+    let json = ws.run(&["ls", "--format", "json"]).json();
+    assert_eq!(json["unreadable"][0]["file"], "annotations/broken.yaml");
+    let human = ws.run(&["ls"]);
+    assert!(
+        human.stderr.contains("annotations/broken.yaml:"),
+        "{}",
+        human.stderr
+    );
+}
+
+#[test]
+fn show_as_json() {
+    let ws = repo();
+    ws.write(
+        "annotations/e.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n",
+    );
+    ws.annotations(A, "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, attrs: {figure: 3}, links: [{rel: about, target: e1}]}\n");
+    let json = ws.run(&["show", "a1", "--format", "json"]).json();
+    assert_eq!(json["schema"], "annot.show/v1");
+    assert_eq!(json["id"], "a1");
+    assert_eq!(json["kind"], "claim");
+    assert_eq!(json["start"], 4);
+    assert_eq!(json["pin"], "current");
+    assert_eq!(json["attrs"]["figure"], 3);
+    assert_eq!(json["context"]["span"], "cat sat");
+    assert_eq!(json["links_out"][0]["other"], "e1");
+    assert_eq!(json["warnings"], serde_json::json!([]));
+    assert_eq!(json["history"][0]["what"], "added");
+}
+
+#[test]
+fn show_after_a_source_edit_says_so_and_shows_the_pinned_text() {
+    let ws = repo();
+    ws.write(SEED_PATH, format!("Now. {SEED}"));
+    let run = ws.run(&["show", "a1"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("changed since this file was pinned"),
+        "{}",
+        run.stdout
+    );
+    // The pinned text, not the old offsets on the new text (" The c").
+    assert!(run.stdout.contains("The [[cat sat]] on"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Now."), "{}", run.stdout);
+    let json = ws.run(&["show", "a1", "--format", "json"]).json();
+    assert_eq!(json["pin"], "changed");
+
+    // A pin git has never seen: nothing is shown rather than wrong text.
+    let ws = Ws::new();
+    ws.write(
+        A,
+        format!(
+            "source: {SEED_PATH}\nsha256: {}\nannotations:\n{GOOD}",
+            sha256(b"another text")
+        ),
+    );
+    let run = ws.run(&["show", "a1"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("changed since this file was pinned"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("[["), "{}", run.stdout);
+}
+
+#[test]
+fn show_names_the_file_it_could_not_read() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11}\n  - {id: a2, kind: claim\n",
+    );
+    let run = ws.run(&["show", "a1"]);
+    assert_eq!(run.status, 2);
+    assert!(
+        !run.stderr.contains("no annotation has the id"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    assert!(run.stderr.contains("annotations/a.yaml:"), "{}", run.stderr);
+}
+
+#[test]
+fn show_of_an_unknown_id_points_to_ls() {
+    let ws = Ws::new();
+    ws.annotations(A, GOOD);
+    let run = ws.run(&["show", "zzz"]);
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("annot ls"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("validate --format json"),
+        "{}",
+        run.stderr
+    );
+}

@@ -4,12 +4,14 @@
 mod anchor;
 mod hook;
 mod init;
+mod ls;
 mod show;
 mod validate;
 
 pub use anchor::{anchor, AnchoredFile, Anchoring};
 pub use hook::{hook_install, hook_uninstall, HookInstall, HookUninstall};
 pub use init::{init, InitAction, ANNOTATIONS_SCHEMA, SOURCES_SCHEMA, VOCABULARY_SCHEMA};
+pub use ls::{ls, Listed, Listing, Unlisted};
 pub use show::{show, AnnotationChange, LinkView, Shown};
 pub use validate::{validate, Validation};
 
