@@ -36,6 +36,9 @@ struct Cli {
 enum Command {
     /// Check every annotation file against the vocabulary and its source.
     Validate {
+        /// Report only on these annotation files or folders (the rest of
+        /// the workspace is still read for ids and links).
+        paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Exit with status 1 on warnings too.
@@ -224,12 +227,13 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
     }
     match cli.command {
         Command::Validate {
+            paths,
             format,
             deny_warnings,
             staged,
         } => {
             let root = root(cli.directory.as_deref())?;
-            let validation = commands::validate(&root, staged)?;
+            let validation = commands::validate_paths(&root, staged, &paths)?;
             let findings = &validation.findings;
             let notices = &validation.notices;
             let output = match format {

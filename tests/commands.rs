@@ -573,3 +573,48 @@ fn show_of_an_unknown_id_points_to_ls() {
         run.stderr
     );
 }
+
+#[test]
+fn validate_paths_reports_only_those_files() {
+    let ws = Ws::new();
+    // a.yaml links to an entity of e.yaml: not dangling, though e.yaml is
+    // not named. b.yaml is broken, but not asked about.
+    ws.annotations(
+        A,
+        "  - {id: a1, kind: claim, quote: cat sat, start: 4, end: 11, links: [{rel: about, target: e1}]}\n",
+    );
+    ws.write(
+        "annotations/e.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n",
+    );
+    ws.annotations(
+        "annotations/b.yaml",
+        "  - {id: b1, kind: claim, quote: cat sat, start: 5, end: 12, links: [{rel: about, target: nobody}]}\n",
+    );
+    let run = ws.run(&["validate", "--format", "json", A]);
+    assert_findings(&run, 0, &[]);
+    assert_eq!(
+        run.json()["checked"],
+        serde_json::json!({"files": 1, "sources": 1, "annotations": 1})
+    );
+    let run = ws.run(&["validate", "--format", "json", "annotations/b.yaml"]);
+    let codes: Vec<String> = run.findings().into_iter().map(|f| f.0).collect();
+    assert!(codes.contains(&"quote-mismatch".to_string()), "{codes:?}");
+    assert!(codes.contains(&"dangling-link".to_string()), "{codes:?}");
+    assert!(run.findings().iter().all(|f| f.1 == "annotations/b.yaml"));
+    assert_eq!(run.status, 1);
+    // A duplicate of an id in another file is still found.
+    ws.write(
+        "annotations/e.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n  - {id: a1, kind: entity}\n",
+    );
+    let run = ws.run(&["validate", "--format", "json", A]);
+    assert_findings(&run, 1, &[("duplicate-id", "annotations/e.yaml", 3, 10)]);
+    let bad = ws.run(&["validate", "seeds/a.txt"]);
+    assert_eq!(bad.status, 2);
+    assert!(
+        bad.stderr.contains("not an annotation file"),
+        "{}",
+        bad.stderr
+    );
+}
