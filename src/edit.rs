@@ -669,6 +669,22 @@ mod tests {
     }
 
     #[test]
+    fn only_our_temporary_names_have_an_owner() {
+        assert_eq!(temp_owner(&temp_name("a.yaml", 42, 3)), Some(42));
+        assert_eq!(temp_owner(".a.b.yaml.annot-7-0.tmp"), Some(7));
+        for other in [
+            "a.yaml.annot-7-0.tmp",
+            "..annot-7-0.tmp",
+            ".a.yaml.annot-7.tmp",
+            ".a.yaml.annot-x-0.tmp",
+            ".a.yaml.annot-7-0.tmp~",
+            ".a.yaml.annot--0.tmp",
+        ] {
+            assert_eq!(temp_owner(other), None, "{other}");
+        }
+    }
+
+    #[test]
     fn write_refuses_a_changed_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.yaml");

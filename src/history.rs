@@ -369,6 +369,52 @@ impl Git {
         Ok(PinIndex { by_sha })
     }
 
+    /// The bytes of the attribute files git reads besides those inside the
+    /// workspace: `info/attributes`, `core.attributesFile` (or its XDG
+    /// default), the system file, and the `.gitattributes` of each folder
+    /// from the top of the working tree down to (not including) the
+    /// workspace root. For keying what was concluded from them.
+    pub fn outer_attributes(&self) -> Vec<u8> {
+        let repo = self.repo();
+        let mut files: Vec<PathBuf> = vec![self.git_dir.join("info").join("attributes")];
+        let configured = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.attributesFile").ok());
+        match configured {
+            Some(path) => files.push(path),
+            None => {
+                if let Some(home) = std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+                {
+                    files.push(home.join("git").join("attributes"));
+                }
+            }
+        }
+        files.push(PathBuf::from("/etc/gitattributes"));
+        if let Some(workdir) = repo.workdir() {
+            let mut dir = workdir.to_path_buf();
+            files.push(dir.join(".gitattributes"));
+            let parts: Vec<&str> = self.prefix.split('/').filter(|p| !p.is_empty()).collect();
+            for part in parts.iter().take(parts.len().saturating_sub(1)) {
+                dir.push(part);
+                files.push(dir.join(".gitattributes"));
+            }
+            if parts.is_empty() {
+                files.pop();
+            }
+        }
+        let mut out = Vec::new();
+        for file in files {
+            out.extend_from_slice(file.to_string_lossy().as_bytes());
+            out.push(0);
+            out.extend(fs::read(&file).unwrap_or_default());
+            out.push(0);
+        }
+        out
+    }
+
     /// The first of these workspace-relative paths that git would convert
     /// as text (its `text` attribute is not unset), as git itself reads
     /// every `.gitattributes` (the last matching line wins, macros like

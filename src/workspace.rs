@@ -625,7 +625,31 @@ impl Tree {
                 .filter(|s| *s != SOURCES_META_PATH && !s.ends_with("/.gitattributes"))
                 .cloned()
                 .collect();
-            return Ok(git.first_text_converted(&sources, from_index)?.is_none());
+            // Asking git costs ~10 µs a file; what it answered holds while
+            // the attribute files and the list of sources are the same.
+            let key = self.eol_key(root, &git, &sources, from_index)?;
+            let cache = git
+                .annot_dir()
+                .join(format!("eol-protected-{}", self.name()));
+            if let Ok(text) = fs::read_to_string(&cache) {
+                if let Some((cached, answer)) = text.trim().split_once(' ') {
+                    if cached == key {
+                        return Ok(answer == "yes");
+                    }
+                }
+            }
+            let protected = git.first_text_converted(&sources, from_index)?.is_none();
+            let answer = format!("{key} {}\n", if protected { "yes" } else { "no" });
+            let tmp = git
+                .annot_dir()
+                .join(format!("eol-protected.{}.tmp", std::process::id()));
+            // A cache: failing to write it only costs the next run time.
+            if fs::create_dir_all(git.annot_dir()).is_ok() && fs::write(&tmp, answer).is_ok() {
+                if fs::rename(&tmp, &cache).is_err() {
+                    let _ = fs::remove_file(&tmp);
+                }
+            }
+            return Ok(protected);
         }
         let at_root = self.read(root, ".gitattributes")?;
         let in_seeds = self.read(root, "seeds/.gitattributes")?;
@@ -638,6 +662,47 @@ impl Tree {
             text(&at_root).as_deref(),
             text(&in_seeds).as_deref(),
         ))
+    }
+}
+
+impl Tree {
+    /// What git's answer on the text attribute of `sources` depends on:
+    /// where it was read from, the sources, every `.gitattributes` on their
+    /// way (as this tree holds it) and the attribute files outside the
+    /// workspace, hashed.
+    fn eol_key(
+        &self,
+        root: &Path,
+        git: &Git,
+        sources: &[String],
+        from_index: bool,
+    ) -> Result<String, WorkspaceError> {
+        let mut material: Vec<u8> = vec![u8::from(from_index)];
+        let mut folders: BTreeSet<&str> = BTreeSet::from([""]);
+        for source in sources {
+            material.extend_from_slice(source.as_bytes());
+            material.push(b'\n');
+            let mut rest = source.as_str();
+            while let Some((folder, _)) = rest.rsplit_once('/') {
+                if !folders.insert(folder) {
+                    break;
+                }
+                rest = folder;
+            }
+        }
+        for folder in folders {
+            let rel = if folder.is_empty() {
+                ".gitattributes".to_string()
+            } else {
+                format!("{folder}/.gitattributes")
+            };
+            material.extend_from_slice(rel.as_bytes());
+            material.push(0);
+            material.extend(self.read(root, &rel)?.unwrap_or_default());
+            material.push(0);
+        }
+        material.extend(git.outer_attributes());
+        Ok(crate::source::sha256_hex(&material))
     }
 }
 
