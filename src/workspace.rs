@@ -644,10 +644,11 @@ impl Tree {
                 .annot_dir()
                 .join(format!("eol-protected.{}.tmp", std::process::id()));
             // A cache: failing to write it only costs the next run time.
-            if fs::create_dir_all(git.annot_dir()).is_ok() && fs::write(&tmp, answer).is_ok() {
-                if fs::rename(&tmp, &cache).is_err() {
-                    let _ = fs::remove_file(&tmp);
-                }
+            if fs::create_dir_all(git.annot_dir()).is_ok()
+                && fs::write(&tmp, answer).is_ok()
+                && fs::rename(&tmp, &cache).is_err()
+            {
+                let _ = fs::remove_file(&tmp);
             }
             return Ok(protected);
         }
