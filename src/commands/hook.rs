@@ -233,8 +233,9 @@ fn shell_quote(s: &str) -> String {
 /// Reads back what [`shell_quote`] wrote.
 fn shell_unquote(s: &str) -> Option<String> {
     let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
-    let value = inner.replace("'\\''", "'");
-    (!value.contains('\'')).then_some(value)
+    // Every `'` inside must be part of a `'\''` (an escaped quote).
+    let escaped = "'\\''";
+    (!inner.replace(escaped, "").contains('\'')).then(|| inner.replace(escaped, "'"))
 }
 
 #[cfg(test)]
