@@ -345,6 +345,72 @@ pub enum WriteError {
         #[source]
         source: io::Error,
     },
+    #[error("{0} is read-only, so annot did not change it (make it writable, e.g. `chmod u+w {0}`, and run the command again)")]
+    ReadOnly(String),
+    #[error("{lock} exists: another program (git, an editor) may be writing {path}, so annot did not change it (if none is running, remove {lock} and run the command again)")]
+    Locked { path: String, lock: String },
+}
+
+/// The temporary file [`write_atomic`] writes beside `name` in a process.
+fn temp_name(name: &str, pid: u32, attempt: u32) -> String {
+    format!(".{name}.annot-{pid}-{attempt}.tmp")
+}
+
+/// The process id in a temporary file name [`write_atomic`] made, if the
+/// name is one (`.<file>.annot-<pid>-<attempt>.tmp`).
+fn temp_owner(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (name, tail) = rest.rsplit_once(".annot-")?;
+    let (pid, attempt) = tail.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if name.is_empty() || !digits(pid) || !digits(attempt) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether the process that made a temporary file can no longer be
+/// writing it: it is gone (where `/proc` tells), or the file is a day old.
+fn temp_is_stale(pid: u32, meta: &fs::Metadata) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return !proc.join(pid.to_string()).exists();
+    }
+    meta.modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|age| age.as_secs() > 24 * 3600)
+}
+
+/// Removes the temporary files a killed `annot` left under `dir` (its own
+/// naming only, made by a process that is gone; never anything else), and
+/// returns their paths.
+pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let Ok(meta) = fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        if meta.is_dir() {
+            removed.extend(remove_stale_temps(&entry.path()));
+            continue;
+        }
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        if meta.is_file() && temp_is_stale(pid, &meta) && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed.sort();
+    removed
 }
 
 /// Writes `new` to `path` through a temporary file and a rename, but only
@@ -367,12 +433,25 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let permissions = fs::metadata(&target).map_err(io_err)?.permissions();
+    // A rename would replace a read-only file all the same; the person
+    // made it read-only for a reason.
+    if permissions.readonly() {
+        return Err(WriteError::ReadOnly(shown));
+    }
+    // git's convention: `<file>.lock` means someone is writing `<file>`.
+    for locked in [path, target.as_path()] {
+        let mut lock = locked.as_os_str().to_owned();
+        lock.push(".lock");
+        if fs::symlink_metadata(&lock).is_ok() {
+            return Err(WriteError::Locked {
+                path: shown,
+                lock: PathBuf::from(lock).display().to_string(),
+            });
+        }
+    }
     let mut attempt = 0;
     let (tmp_path, mut tmp) = loop {
-        let candidate = dir.join(format!(
-            ".{name}.annot-{}-{attempt}.tmp",
-            std::process::id()
-        ));
+        let candidate = dir.join(temp_name(&name, std::process::id(), attempt));
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -587,6 +666,22 @@ mod tests {
         assert_eq!(scalar("123"), "\"123\"");
         assert_eq!(scalar("true"), "\"true\"");
         assert_eq!(scalar("a: b"), "\"a: b\"");
+    }
+
+    #[test]
+    fn only_our_temporary_names_have_an_owner() {
+        assert_eq!(temp_owner(&temp_name("a.yaml", 42, 3)), Some(42));
+        assert_eq!(temp_owner(".a.b.yaml.annot-7-0.tmp"), Some(7));
+        for other in [
+            "a.yaml.annot-7-0.tmp",
+            "..annot-7-0.tmp",
+            ".a.yaml.annot-7.tmp",
+            ".a.yaml.annot-x-0.tmp",
+            ".a.yaml.annot-7-0.tmp~",
+            ".a.yaml.annot--0.tmp",
+        ] {
+            assert_eq!(temp_owner(other), None, "{other}");
+        }
     }
 
     #[test]

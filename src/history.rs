@@ -132,7 +132,8 @@ impl Git {
     }
 
     /// The index entries under the workspace, keyed by workspace-relative
-    /// path. Conflicted paths (stages 1–3) are skipped.
+    /// path. Conflicted paths (stages 1–3) and intent-to-add entries
+    /// (`git add -N`) are skipped.
     pub fn index_entries(&self) -> Result<BTreeMap<String, IndexEntry>, HistoryError> {
         let repo = self.repo();
         let mut index = repo.index()?;
@@ -143,6 +144,14 @@ impl Git {
         for entry in index.iter() {
             let stage = (entry.flags >> 12) & 0x3;
             if stage != 0 {
+                continue;
+            }
+            // `git add -N` records an empty placeholder that `git commit`
+            // leaves out; it is not staged content.
+            let intent_to_add =
+                git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended)
+                    .is_intent_to_add();
+            if intent_to_add {
                 continue;
             }
             let path = String::from_utf8_lossy(&entry.path).into_owned();
@@ -363,6 +372,78 @@ impl Git {
         }
         self.remember_blob_sha256s(&new_entries);
         Ok(PinIndex { by_sha })
+    }
+
+    /// The bytes of the attribute files git reads besides those inside the
+    /// workspace: `info/attributes`, `core.attributesFile` (or its XDG
+    /// default), the system file, and the `.gitattributes` of each folder
+    /// from the top of the working tree down to (not including) the
+    /// workspace root. For keying what was concluded from them.
+    pub fn outer_attributes(&self) -> Vec<u8> {
+        let repo = self.repo();
+        let mut files: Vec<PathBuf> = vec![self.git_dir.join("info").join("attributes")];
+        let configured = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.attributesFile").ok());
+        match configured {
+            Some(path) => files.push(path),
+            None => {
+                if let Some(home) = std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+                {
+                    files.push(home.join("git").join("attributes"));
+                }
+            }
+        }
+        files.push(PathBuf::from("/etc/gitattributes"));
+        if let Some(workdir) = repo.workdir() {
+            let mut dir = workdir.to_path_buf();
+            files.push(dir.join(".gitattributes"));
+            let parts: Vec<&str> = self.prefix.split('/').filter(|p| !p.is_empty()).collect();
+            for part in parts.iter().take(parts.len().saturating_sub(1)) {
+                dir.push(part);
+                files.push(dir.join(".gitattributes"));
+            }
+            if parts.is_empty() {
+                files.pop();
+            }
+        }
+        let mut out = Vec::new();
+        for file in files {
+            out.extend_from_slice(file.to_string_lossy().as_bytes());
+            out.push(0);
+            out.extend(fs::read(&file).unwrap_or_default());
+            out.push(0);
+        }
+        out
+    }
+
+    /// The first of these workspace-relative paths that git would convert
+    /// as text (its `text` attribute is not unset), as git itself reads
+    /// every `.gitattributes` (the last matching line wins, macros like
+    /// `binary` expand). `from_index` reads the attributes staged in the
+    /// index, otherwise those in the working tree (then the index).
+    pub fn first_text_converted<'p>(
+        &self,
+        paths: &'p [String],
+        from_index: bool,
+    ) -> Result<Option<&'p str>, HistoryError> {
+        let repo = self.repo();
+        let flags = if from_index {
+            git2::AttrCheckFlags::INDEX_ONLY
+        } else {
+            git2::AttrCheckFlags::FILE_THEN_INDEX
+        };
+        for path in paths {
+            let full = format!("{}{path}", self.prefix);
+            let value = repo.get_attr(Path::new(&full), "text", flags)?;
+            if git2::AttrValue::from_string(value) != git2::AttrValue::False {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
     }
 
     /// Where the hooks of this repository live (`core.hooksPath` or

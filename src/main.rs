@@ -1,9 +1,9 @@
 //! The `annot` command line: parses arguments, calls the library, picks a
 //! renderer and sets the exit status (0 clean, 1 findings, 2 could not run).
 
-use annot::commands::{self, HookInstall, InitAction};
+use annot::commands::{self, HookInstall, HookUninstall, InitAction};
 use annot::finding::Severity;
-use annot::report::{self, github, human, json, review as review_report, show};
+use annot::report::{self, github, human, json, ls as ls_report, review as review_report, show};
 use annot::workspace::{self, WorkspaceError};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -23,8 +23,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Provenance-tracked text annotation: prove every annotation still quotes its source"
 )]
 struct Cli {
-    /// Run in this workspace (the folder that holds `annotations/`) instead
-    /// of searching upwards from the current folder.
+    /// Run as if started in DIR (as `git -C`): paths are relative to it and
+    /// the workspace is the first folder at or above it that holds
+    /// `annotations/`.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     directory: Option<PathBuf>,
     #[command(subcommand)]
@@ -35,6 +36,9 @@ struct Cli {
 enum Command {
     /// Check every annotation file against the vocabulary and its source.
     Validate {
+        /// Report only on these annotation files or folders (the rest of
+        /// the workspace is still read for ids and links).
+        paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Exit with status 1 on warnings too.
@@ -83,6 +87,9 @@ enum Command {
         /// Update the files (otherwise only report).
         #[arg(long, conflicts_with_all = ["accept", "accept_all_edited"])]
         write: bool,
+        /// Only report what --write would do (the default).
+        #[arg(long, conflicts_with_all = ["write", "accept", "accept_all_edited"])]
+        dry_run: bool,
         /// Apply the proposals that `--write` recorded in `drift:` of these
         /// annotations (start, end, quote) and remove their `drift:`.
         #[arg(long, value_name = "ID", num_args = 1.., conflicts_with_all = ["paths", "accept_all_edited"])]
@@ -98,8 +105,21 @@ enum Command {
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
     Show {
-        /// The annotation's id.
+        /// The annotation's id (`annot ls` lists them).
         id: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
+        format: ShowFormat,
+    },
+    /// List annotations: id, kind and file:line, one a line (`--ids`: the
+    /// ids alone, e.g. for shell completion).
+    Ls {
+        /// Annotation files or folders (default: all of annotations/).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Human, conflicts_with = "ids")]
+        format: ShowFormat,
+        /// Print only the ids, one a line.
+        #[arg(long)]
+        ids: bool,
     },
     /// Git hooks.
     Hook {
@@ -118,6 +138,10 @@ enum HookAction {
         #[arg(long)]
         force: bool,
     },
+    /// Stop checking this workspace before each commit: take it out of
+    /// annot's pre-commit hook (and remove the hook when no workspace is
+    /// left). A hook annot did not write is left alone.
+    Uninstall,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,6 +150,12 @@ enum DiffFormat {
     Json,
     Markdown,
     Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,8 +212,25 @@ fn style() -> report::Style {
 
 fn root(cli_dir: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
     match cli_dir {
-        Some(dir) => workspace::explicit_root(dir),
+        Some(dir) => workspace::root_from(dir),
         None => workspace::find_root(Path::new(".")),
+    }
+}
+
+/// The workspaces a hook checks, for a message: `.`, `sub` and `other`.
+fn workspace_list(workspaces: &[String]) -> String {
+    let quoted: Vec<String> = workspaces.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+/// Before a command writes annotation files: clears what an interrupted
+/// run left, and says so.
+fn clean_up_before_writing(root: &Path) {
+    for path in commands::remove_stale_temps(root) {
+        eprintln!("note: removed {path}, a temporary file an interrupted annot left behind");
     }
 }
 
@@ -194,14 +241,18 @@ fn print(text: &str) {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
+    if let Some(dir) = &cli.directory {
+        workspace::enter(dir)?;
+    }
     match cli.command {
         Command::Validate {
+            paths,
             format,
             deny_warnings,
             staged,
         } => {
             let root = root(cli.directory.as_deref())?;
-            let validation = commands::validate(&root, staged)?;
+            let validation = commands::validate_paths(&root, staged, &paths)?;
             let findings = &validation.findings;
             let notices = &validation.notices;
             let output = match format {
@@ -233,6 +284,9 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         }
         Command::Anchor { paths, dry_run } => {
             let root = root(cli.directory.as_deref())?;
+            if !dry_run {
+                clean_up_before_writing(&root);
+            }
             let anchoring = commands::anchor(&root, &paths, dry_run)?;
             let mut out = human::render(&anchoring.findings, &anchoring.texts, &style());
             let verb = if dry_run { "would fill" } else { "filled" };
@@ -326,11 +380,15 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         Command::Reanchor {
             paths,
             write,
+            dry_run: _,
             accept,
             accept_all_edited,
             min_confidence,
         } => {
             let root = root(cli.directory.as_deref())?;
+            if write || !accept.is_empty() || accept_all_edited {
+                clean_up_before_writing(&root);
+            }
             if !accept.is_empty() || accept_all_edited {
                 let which = match min_confidence {
                     Some(min_confidence) if accept_all_edited => {
@@ -384,11 +442,16 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Show { id } => {
+        Command::Show { id, format } => {
             let root = root(cli.directory.as_deref())?;
             let shown = commands::show(&root, &id)?;
-            let style = style();
-            print(&style.for_terminal(show::render(&shown, &style)));
+            print(&match format {
+                ShowFormat::Human => {
+                    let style = style();
+                    style.for_terminal(show::render(&shown, &style))
+                }
+                ShowFormat::Json => show::render_json(&shown),
+            });
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {
@@ -407,9 +470,57 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                     "{} is already annot's pre-commit hook; nothing changed",
                     path.display()
                 ),
+                HookInstall::Added { path, workspaces } => format!(
+                    "added this workspace to annot's pre-commit hook {}: each `git commit` now checks {}",
+                    path.display(),
+                    workspace_list(&workspaces)
+                ),
             };
             print(&format!("{message}\n"));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Hook {
+            action: HookAction::Uninstall,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let message = match commands::hook_uninstall(&root)? {
+                HookUninstall::Removed(path) => format!(
+                    "removed {}: commits are no longer checked by annot",
+                    path.display()
+                ),
+                HookUninstall::Kept { path, workspaces } => format!(
+                    "took this workspace out of {}; it still checks {}",
+                    path.display(),
+                    workspace_list(&workspaces)
+                ),
+                HookUninstall::NotInstalled { path, workspaces } if workspaces.is_empty() => {
+                    format!("there is no pre-commit hook at {}; nothing to remove", path.display())
+                }
+                HookUninstall::NotInstalled { path, workspaces } => format!(
+                    "annot's pre-commit hook {} does not check this workspace (it checks {}); nothing changed",
+                    path.display(),
+                    workspace_list(&workspaces)
+                ),
+            };
+            print(&format!("{message}\n"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ls { paths, format, ids } => {
+            let root = root(cli.directory.as_deref())?;
+            let listing = commands::ls(&root, &paths)?;
+            print(&match (format, ids) {
+                (_, true) => ls_report::ids(&listing),
+                (ShowFormat::Json, _) => ls_report::json(&listing),
+                (ShowFormat::Human, _) => ls_report::human(&listing),
+            });
+            if format == ShowFormat::Human {
+                eprint!("{}", ls_report::unreadable(&listing));
+            }
+            Ok(if listing.unreadable.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Completions { shell } => {
             let mut command = Cli::command();

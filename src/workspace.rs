@@ -31,12 +31,22 @@ pub enum WorkspaceError {
         help("a workspace is a folder that holds `annotations/`; run `annot init` to create one, or pass `-C DIR`")
     )]
     NotFound { start: String },
-    #[error("{dir} is not an annot workspace: it has no `annotations/` folder")]
+    #[error("{dir} is not in an annot workspace: neither it nor any folder above it holds `annotations/`")]
     #[diagnostic(
         code(annot::no_workspace),
-        help("run `annot init {dir}` to create one, or point `-C` at the folder that holds `annotations/`")
+        help("run `annot -C {dir} init` to create one there, or point `-C` at the workspace (the folder that holds `annotations/`) or a folder inside it")
     )]
     NotAWorkspace { dir: String },
+    #[error("cannot run in {dir} (given with `-C`)")]
+    #[diagnostic(
+        code(annot::bad_directory),
+        help("`-C DIR` runs annot as if started in DIR, as git does; name a folder that exists")
+    )]
+    BadDirectory {
+        dir: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("{path} is not an annotation file")]
     #[diagnostic(
         code(annot::not_an_annotation_file),
@@ -52,6 +62,20 @@ pub enum WorkspaceError {
         help("add `annot validate --staged` to that hook yourself, or run `annot hook install --force` to replace it")
     )]
     HookExists { path: String },
+    #[error("the pre-commit hook at {path} was not written by annot, so annot leaves it alone")]
+    #[diagnostic(
+        code(annot::hook_foreign),
+        help("remove the `annot validate --staged` line from that hook yourself")
+    )]
+    ForeignHook { path: String },
+    #[error("`{id}` could not be looked up: a file that mentions it could not be read\n{files}")]
+    #[diagnostic(
+        code(annot::unreadable_file),
+        help(
+            "fix the file (`annot validate` shows every problem in it), then run the command again"
+        )
+    )]
+    IdInUnreadableFile { id: String, files: String },
     #[error("no annotation has the id `{id}`")]
     #[diagnostic(code(annot::unknown_id), help("{hint}"))]
     UnknownId { id: String, hint: String },
@@ -62,6 +86,20 @@ pub enum WorkspaceError {
         why: String,
         hint: String,
     },
+    /// A file annot meant to change was left as it was.
+    #[error("{0}")]
+    #[diagnostic(code(annot::not_written))]
+    NotWritten(String),
+    #[error("cannot write {path}")]
+    #[diagnostic(
+        code(annot::write),
+        help("check that the folder is writable and the disk is not full, then run the command again")
+    )]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {
@@ -69,6 +107,15 @@ pub enum WorkspaceError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<crate::edit::WriteError> for WorkspaceError {
+    fn from(err: crate::edit::WriteError) -> WorkspaceError {
+        match err {
+            crate::edit::WriteError::Io { path, source } => WorkspaceError::Write { path, source },
+            other => WorkspaceError::NotWritten(other.to_string()),
+        }
+    }
 }
 
 /// Walks up from `start` to the first folder holding `annotations/`.
@@ -87,19 +134,46 @@ pub fn find_root(start: &Path) -> Result<PathBuf, WorkspaceError> {
     })
 }
 
-/// Checks that `dir` (given with `-C`) is a workspace root.
-pub fn explicit_root(dir: &Path) -> Result<PathBuf, WorkspaceError> {
-    let root = dir.canonicalize().map_err(|source| WorkspaceError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    if root.join(ANNOTATIONS_DIR).is_dir() {
-        Ok(root)
-    } else {
-        Err(WorkspaceError::NotAWorkspace {
-            dir: dir.display().to_string(),
-        })
+/// Makes `dir` (given with `-C`) the current folder, as `git -C` does:
+/// paths on the command line are then relative to it, and the workspace
+/// is found by walking up from it.
+pub fn enter(dir: &Path) -> Result<(), WorkspaceError> {
+    // git hands hooks paths that may be relative to where it started them
+    // (`GIT_INDEX_FILE` of `git commit -a`, `GIT_DIR`); they must still
+    // name the same files after the move. This runs first thing in `main`,
+    // before any other thread exists.
+    for name in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+    ] {
+        if let Some(value) = std::env::var_os(name) {
+            let path = PathBuf::from(&value);
+            if path.is_relative() && !value.is_empty() {
+                if let Ok(absolute) = std::path::absolute(&path) {
+                    std::env::set_var(name, absolute);
+                }
+            }
+        }
     }
+    std::env::set_current_dir(dir).map_err(|source| WorkspaceError::BadDirectory {
+        dir: dir.display().to_string(),
+        source,
+    })
+}
+
+/// The workspace root for a command run with `-C dir` (already entered
+/// with [`enter`]): found by walking up from it, with an error that names
+/// `dir` when there is none.
+pub fn root_from(dir: &Path) -> Result<PathBuf, WorkspaceError> {
+    find_root(Path::new(".")).map_err(|err| match err {
+        WorkspaceError::NotFound { .. } => WorkspaceError::NotAWorkspace {
+            dir: dir.display().to_string(),
+        },
+        other => other,
+    })
 }
 
 /// Why a source could not be read.
@@ -615,9 +689,47 @@ impl Tree {
         }
     }
 
-    /// Whether `.gitattributes` keeps git from rewriting line endings in
-    /// `seeds/`.
-    pub fn eol_protected(&self, root: &Path) -> Result<bool, WorkspaceError> {
+    /// Whether `.gitattributes` keeps git from rewriting line endings of
+    /// every one of `seeds` (the files under `seeds/`). In a repository git
+    /// itself is asked, so every rule of its attribute files applies;
+    /// outside one the two `.gitattributes` files are read by hand.
+    pub fn eol_protected(&self, root: &Path, seeds: &[String]) -> Result<bool, WorkspaceError> {
+        if let Some(git) = self.git(root) {
+            let from_index = matches!(self, Tree::Index { .. });
+            // Only the sources matter: sources.yaml and attribute files may
+            // be converted like any text.
+            let sources: Vec<String> = seeds
+                .iter()
+                .filter(|s| *s != SOURCES_META_PATH && !s.ends_with("/.gitattributes"))
+                .cloned()
+                .collect();
+            // Asking git costs ~10 µs a file; what it answered holds while
+            // the attribute files and the list of sources are the same.
+            let key = self.eol_key(root, &git, &sources, from_index)?;
+            let cache = git
+                .annot_dir()
+                .join(format!("eol-protected-{}", self.name()));
+            if let Ok(text) = fs::read_to_string(&cache) {
+                if let Some((cached, answer)) = text.trim().split_once(' ') {
+                    if cached == key {
+                        return Ok(answer == "yes");
+                    }
+                }
+            }
+            let protected = git.first_text_converted(&sources, from_index)?.is_none();
+            let answer = format!("{key} {}\n", if protected { "yes" } else { "no" });
+            let tmp = git
+                .annot_dir()
+                .join(format!("eol-protected.{}.tmp", std::process::id()));
+            // A cache: failing to write it only costs the next run time.
+            if fs::create_dir_all(git.annot_dir()).is_ok()
+                && fs::write(&tmp, answer).is_ok()
+                && fs::rename(&tmp, &cache).is_err()
+            {
+                let _ = fs::remove_file(&tmp);
+            }
+            return Ok(protected);
+        }
         let at_root = self.read(root, ".gitattributes")?;
         let in_seeds = self.read(root, "seeds/.gitattributes")?;
         let text = |bytes: &Option<Vec<u8>>| {
@@ -629,6 +741,47 @@ impl Tree {
             text(&at_root).as_deref(),
             text(&in_seeds).as_deref(),
         ))
+    }
+}
+
+impl Tree {
+    /// What git's answer on the text attribute of `sources` depends on:
+    /// where it was read from, the sources, every `.gitattributes` on their
+    /// way (as this tree holds it) and the attribute files outside the
+    /// workspace, hashed.
+    fn eol_key(
+        &self,
+        root: &Path,
+        git: &Git,
+        sources: &[String],
+        from_index: bool,
+    ) -> Result<String, WorkspaceError> {
+        let mut material: Vec<u8> = vec![u8::from(from_index)];
+        let mut folders: BTreeSet<&str> = BTreeSet::from([""]);
+        for source in sources {
+            material.extend_from_slice(source.as_bytes());
+            material.push(b'\n');
+            let mut rest = source.as_str();
+            while let Some((folder, _)) = rest.rsplit_once('/') {
+                if !folders.insert(folder) {
+                    break;
+                }
+                rest = folder;
+            }
+        }
+        for folder in folders {
+            let rel = if folder.is_empty() {
+                ".gitattributes".to_string()
+            } else {
+                format!("{folder}/.gitattributes")
+            };
+            material.extend_from_slice(rel.as_bytes());
+            material.push(0);
+            material.extend(self.read(root, &rel)?.unwrap_or_default());
+            material.push(0);
+        }
+        material.extend(git.outer_attributes());
+        Ok(crate::source::sha256_hex(&material))
     }
 }
 
@@ -835,6 +988,8 @@ impl Workspace {
         let mut notices = Vec::new();
         let pins = resolve_pins(root, tree, &files, &sources, &mut notices)?;
 
+        let seeds = tree.list_seeds(root);
+        let eol_protected = tree.eol_protected(root, &seeds)?;
         let workspace = Workspace {
             root: root.to_path_buf(),
             tree: tree.name(),
@@ -843,8 +998,8 @@ impl Workspace {
             vocabulary,
             sources_meta,
             sources,
-            seeds: tree.list_seeds(root),
-            eol_protected: tree.eol_protected(root)?,
+            seeds,
+            eol_protected,
             pins,
             yaml_texts,
             findings,

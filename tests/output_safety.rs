@@ -215,6 +215,10 @@ const RUNS: &[&[&str]] = &[
     &["validate", "--format", "github"],
     &["show", "c1"],
     &["show", "e1"],
+    &["show", "c1", "--format", "json"],
+    &["ls"],
+    &["ls", "--ids"],
+    &["ls", "--format", "json"],
     &["anchor", "--dry-run"],
     &["reanchor"],
     &["diff"],
@@ -594,6 +598,18 @@ fn columns_sets_the_width_of_human_output() {
 fn show_highlights_a_span_only_where_it_still_quotes_its_text() {
     let ws = ascii_workspace();
     // The source changed: 28..44 is now other words.
+    // What is highlighted is the pinned version, from git, said so.
+    let run = ws.run(&["show", "c2"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("the text below is the pinned version, from git history")
+            && run.stdout.contains("The [[dog ran far away]] from home."),
+        "{}",
+        run.stdout
+    );
+    // Without the pinned version, nothing is highlighted.
+    std::fs::remove_dir_all(ws.path().join(".git")).unwrap();
     let run = ws.run(&["show", "c2"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("[["), "{}", run.stdout);

@@ -71,16 +71,14 @@ pub fn anchor(root: &Path, paths: &[PathBuf], dry_run: bool) -> Result<Anchoring
             match edit::write_atomic(&full, &bytes, new_text.as_bytes()) {
                 Ok(()) => outcome.written = true,
                 Err(WriteError::Changed(_)) => {
-                    return Err(WorkspaceError::Io {
-                        path: rel,
-                        source: std::io::Error::other(
-                            "the file changed on disk while annot was working on it; nothing was written to it, run `annot anchor` again",
-                        ),
-                    })
+                    return Err(WorkspaceError::NotWritten(format!(
+                        "{rel} changed on disk while annot was working on it; nothing was written to it, run `annot anchor` again"
+                    )))
                 }
                 Err(WriteError::Io { source, .. }) => {
-                    return Err(WorkspaceError::Io { path: rel, source })
+                    return Err(WorkspaceError::Write { path: rel, source })
                 }
+                Err(other) => return Err(other.into()),
             }
         }
         result.files.push(outcome);

@@ -42,7 +42,7 @@ const GITATTRIBUTES_RULE: &str = "seeds/** -text";
 pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
     let io = |path: &str| {
         let path = path.to_string();
-        move |source| WorkspaceError::Io { path, source }
+        move |source| WorkspaceError::Write { path, source }
     };
     let mut actions = Vec::new();
     for folder in ["annotations", "seeds", "schema"] {
@@ -93,12 +93,7 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
                 }
                 new.extend_from_slice(GITATTRIBUTES_RULE.as_bytes());
                 new.push(b'\n');
-                edit::write_atomic(&attributes, &existing, &new).map_err(|err| {
-                    WorkspaceError::Io {
-                        path: ".gitattributes".into(),
-                        source: std::io::Error::other(err.to_string()),
-                    }
-                })?;
+                edit::write_atomic(&attributes, &existing, &new)?;
                 actions.push((".gitattributes".to_string(), InitAction::Appended));
             }
         }
@@ -107,7 +102,12 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
                 .map_err(io(".gitattributes"))?;
             actions.push((".gitattributes".to_string(), InitAction::Created));
         }
-        Err(err) => return Err(io(".gitattributes")(err)),
+        Err(source) => {
+            return Err(WorkspaceError::Io {
+                path: ".gitattributes".into(),
+                source,
+            })
+        }
     }
     Ok(actions)
 }

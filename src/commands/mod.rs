@@ -4,17 +4,29 @@
 mod anchor;
 mod hook;
 mod init;
+mod ls;
 mod show;
 mod validate;
 
 pub use anchor::{anchor, AnchoredFile, Anchoring};
-pub use hook::{hook_install, HookInstall};
+pub use hook::{hook_install, hook_uninstall, HookInstall, HookUninstall};
 pub use init::{init, InitAction, ANNOTATIONS_SCHEMA, SOURCES_SCHEMA, VOCABULARY_SCHEMA};
+pub use ls::{ls, Listed, Listing, Unlisted};
 pub use show::{show, AnnotationChange, LinkView, Shown};
-pub use validate::{validate, Validation};
+pub use validate::{validate, validate_paths, Validation};
 
 use crate::workspace::{self, WorkspaceError};
 use std::path::{Path, PathBuf};
+
+/// Removes the temporary files a killed annot left beside the annotation
+/// files it was writing (only its own, see [`crate::edit::remove_stale_temps`]);
+/// returns their workspace-relative paths.
+pub fn remove_stale_temps(root: &Path) -> Vec<String> {
+    crate::edit::remove_stale_temps(&root.join(workspace::ANNOTATIONS_DIR))
+        .iter()
+        .filter_map(|p| workspace::relative(root, p))
+        .collect()
+}
 
 /// Turns command-line paths (files or folders) into workspace-relative
 /// annotation file paths.

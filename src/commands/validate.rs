@@ -4,8 +4,9 @@ use crate::finding::Finding;
 use crate::report::{Checked, Texts};
 use crate::workspace::{self, Tree, WorkspaceError};
 use crate::yaml::{self};
+use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The result of `annot validate`.
@@ -19,16 +20,39 @@ pub struct Validation {
 
 /// `annot validate`: the working tree, or with `staged` the git index.
 pub fn validate(root: &Path, staged: bool) -> Result<Validation, WorkspaceError> {
+    validate_paths(root, staged, &[])
+}
+
+/// `annot validate [PATH…]`, as [`validate`]. With paths, only the findings in those annotation files are
+/// reported (and counted); the rest of the workspace is still read, so
+/// what those files say about other files' ids (links, duplicates) is
+/// judged against the whole workspace.
+pub fn validate_paths(
+    root: &Path,
+    staged: bool,
+    paths: &[PathBuf],
+) -> Result<Validation, WorkspaceError> {
     let tree = if staged {
         Tree::index(root)?
     } else {
         Tree::WorkTree
     };
-    let outcome = crate::validate::validate(root, &tree)?;
-    let checked = Checked {
-        files: outcome.files,
-        sources: outcome.sources,
-        annotations: outcome.annotations,
+    let only: Option<BTreeSet<String>> = if paths.is_empty() {
+        None
+    } else {
+        Some(super::resolve_paths(root, paths)?.into_iter().collect())
+    };
+    let mut outcome = crate::validate::validate(root, &tree)?;
+    let checked = match &only {
+        None => Checked {
+            files: outcome.files,
+            sources: outcome.sources,
+            annotations: outcome.annotations,
+        },
+        Some(only) => {
+            outcome.findings.retain(|f| concerns(f, only));
+            count_files(root, &tree, only)?
+        }
     };
     // The texts of the files the findings point into, for snippets.
     let mut texts = Texts::new();
@@ -49,6 +73,44 @@ pub fn validate(root: &Path, staged: bool) -> Result<Validation, WorkspaceError>
         findings: outcome.findings,
         texts,
         notices: outcome.notices,
+    })
+}
+
+/// Whether `validate PATH…` reports a finding: it is in one of the files,
+/// or it is a duplicate of an id one of them defines (found at the other
+/// definition), or the vocabulary is wrong (without it no kind of theirs
+/// can be checked).
+fn concerns(finding: &Finding, files: &BTreeSet<String>) -> bool {
+    // A duplicate id is reported at each of its definitions, so the one in
+    // these files is among them.
+    files.contains(&finding.place.file) || finding.place.file == workspace::VOCABULARY_PATH
+}
+
+/// How much the given annotation files hold: files, distinct sources and
+/// annotations (a file that does not load counts as a file).
+fn count_files(
+    root: &Path,
+    tree: &Tree,
+    files: &BTreeSet<String>,
+) -> Result<Checked, WorkspaceError> {
+    let mut sources = BTreeSet::new();
+    let mut annotations = 0;
+    for rel in files {
+        if tree.too_large(root, rel)?.is_some() {
+            continue;
+        }
+        let Some(bytes) = tree.read(root, rel)? else {
+            continue;
+        };
+        if let Some(file) = crate::load::annotation_file(rel, &bytes).value {
+            annotations += file.annotations.len();
+            sources.extend(file.source.map(|s| s.value));
+        }
+    }
+    Ok(Checked {
+        files: files.len(),
+        sources: sources.len(),
+        annotations,
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod ls;
 pub mod pretty_list;
 pub mod quote_diff;
 pub mod review;

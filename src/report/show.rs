@@ -96,6 +96,9 @@ pub fn render(shown: &Shown, style: &Style) -> String {
         visible(&shown.file),
         shown.line
     );
+    for warning in &shown.warnings {
+        out.push_str(&format!("  warning: {}\n", visible(warning)));
+    }
     if let Some(quote) = &shown.quote {
         out.push_str(&format!("  quote: \"{}\"\n", visible(quote)));
     }
@@ -170,6 +173,37 @@ pub fn render(shown: &Shown, style: &Style) -> String {
         }
     }
     out
+}
+
+/// `annot show --format json`: one object, `"schema": "annot.show/v1"`.
+/// `context` is null when no trustworthy text can be shown (see
+/// `warnings`); offsets are code points, as in the YAML.
+pub fn render_json(shown: &Shown) -> String {
+    let value = serde_json::json!({
+        "schema": "annot.show/v1",
+        "id": shown.id,
+        "kind": shown.kind,
+        "file": shown.file,
+        "line": shown.line,
+        "source": shown.source,
+        "sha256": shown.pin,
+        "pin": shown.pin_state,
+        "quote": shown.quote,
+        "start": shown.span.map(|s| s.0),
+        "end": shown.span.map(|s| s.1),
+        "source_position": shown.source_position.map(|(line, column)| serde_json::json!({"line": line, "column": column})),
+        "attrs": shown.attrs.iter().map(|(k, v)| {
+            let value: serde_json::Value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.clone()));
+            (k.clone(), value)
+        }).collect::<serde_json::Map<_, _>>(),
+        "note": shown.note,
+        "context": shown.context.as_ref().map(|(before, span, after)| serde_json::json!({"before": before, "span": span, "after": after})),
+        "warnings": shown.warnings,
+        "links_out": shown.links_out,
+        "links_in": shown.links_in,
+        "history": shown.history,
+    });
+    format!("{}\n", super::json::to_string_pretty(&value))
 }
 
 #[cfg(test)]

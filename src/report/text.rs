@@ -61,6 +61,11 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// [`visible`], line by line: a message's own line breaks stay breaks.
+pub fn visible_lines(s: &str) -> String {
+    s.split('\n').map(visible).collect::<Vec<_>>().join("\n")
+}
+
 /// Columns `c` takes on a terminal once made visible: 2 for a wide (CJK)
 /// character, 0 for a combining mark, the length of its escape for a
 /// hidden one.
@@ -238,7 +243,7 @@ impl VisibleError {
         let mut causes = Vec::new();
         let mut next = error.source();
         while let Some(e) = next {
-            causes.push(visible(&e.to_string()));
+            causes.push(visible_lines(&e.to_string()));
             next = e.source();
         }
         for message in causes.into_iter().rev() {
@@ -250,9 +255,9 @@ impl VisibleError {
             }));
         }
         VisibleError {
-            message: visible(&error.to_string()),
+            message: visible_lines(&error.to_string()),
             code: error.code().map(|c| visible(&c.to_string())),
-            help: error.help().map(|h| visible(&h.to_string())),
+            help: error.help().map(|h| visible_lines(&h.to_string())),
             cause,
         }
     }
