@@ -252,7 +252,11 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             staged,
         } => {
             let root = root(cli.directory.as_deref())?;
-            let validation = commands::validate_paths(&root, staged, &paths)?;
+            let snippets = match format {
+                Format::Human => commands::Snippets::Read,
+                Format::Json | Format::Github => commands::Snippets::Skip,
+            };
+            let validation = commands::validate_paths(&root, staged, &paths, snippets)?;
             let findings = &validation.findings;
             let notices = &validation.notices;
             let output = match format {

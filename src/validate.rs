@@ -134,7 +134,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
             vocabulary: vocabulary.as_ref(),
             sources_meta: sources_meta.as_ref(),
             seeds: &seeds,
-            eol_protected: tree.eol_protected(root, &seeds)?,
+            eol_protected: &tree.eol_protected(root, &seeds)?,
             pins: &pins,
         },
         &results,

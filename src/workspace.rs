@@ -693,7 +693,11 @@ impl Tree {
     /// every one of `seeds` (the files under `seeds/`). In a repository git
     /// itself is asked, so every rule of its attribute files applies;
     /// outside one the two `.gitattributes` files are read by hand.
-    pub fn eol_protected(&self, root: &Path, seeds: &[String]) -> Result<bool, WorkspaceError> {
+    pub fn eol_protected(
+        &self,
+        root: &Path,
+        seeds: &[String],
+    ) -> Result<EolProtection, WorkspaceError> {
         if let Some(git) = self.git(root) {
             let from_index = matches!(self, Tree::Index { .. });
             // Only the sources matter: sources.yaml and attribute files may
@@ -710,14 +714,26 @@ impl Tree {
                 .annot_dir()
                 .join(format!("eol-protected-{}", self.name()));
             if let Ok(text) = fs::read_to_string(&cache) {
-                if let Some((cached, answer)) = text.trim().split_once(' ') {
+                if let Some((cached, answer)) = text.trim_end_matches('\n').split_once(' ') {
                     if cached == key {
-                        return Ok(answer == "yes");
+                        return Ok(match answer.strip_prefix("no ") {
+                            None => EolProtection::Protected,
+                            Some(seed) => EolProtection::Converted(seed.to_string()),
+                        });
                     }
                 }
             }
-            let protected = git.first_text_converted(&sources, from_index)?.is_none();
-            let answer = format!("{key} {}\n", if protected { "yes" } else { "no" });
+            let converted = git
+                .first_text_converted(&sources, from_index)?
+                .map(str::to_string);
+            let answer = match &converted {
+                None => format!("{key} yes\n"),
+                Some(seed) => format!("{key} no {seed}\n"),
+            };
+            let protected = match converted {
+                None => EolProtection::Protected,
+                Some(seed) => EolProtection::Converted(seed),
+            };
             let tmp = git
                 .annot_dir()
                 .join(format!("eol-protected.{}.tmp", std::process::id()));
@@ -737,11 +753,25 @@ impl Tree {
                 .as_deref()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
         };
-        Ok(eol_protected_by(
-            text(&at_root).as_deref(),
-            text(&in_seeds).as_deref(),
-        ))
+        Ok(
+            if eol_protected_by(text(&at_root).as_deref(), text(&in_seeds).as_deref()) {
+                EolProtection::Protected
+            } else {
+                EolProtection::Unprotected
+            },
+        )
     }
+}
+
+/// Whether git leaves the seeds' line endings alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EolProtection {
+    Protected,
+    /// No `.gitattributes` line unsets `text` for the seeds (read by hand:
+    /// no repository).
+    Unprotected,
+    /// Git itself says this seed's line endings may be converted.
+    Converted(String),
 }
 
 impl Tree {
@@ -867,7 +897,7 @@ pub struct Workspace {
     pub sources: BTreeMap<String, Result<Arc<SourceText>, SourceProblem>>,
     /// Every file under seeds/, for hints.
     pub seeds: Vec<String>,
-    pub eol_protected: bool,
+    pub eol_protected: EolProtection,
     /// What is known of each pin that differs from its source, by sha256.
     pub pins: BTreeMap<String, PinStatus>,
     /// Texts of the YAML files read, for snippets in reports.

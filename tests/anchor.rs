@@ -390,3 +390,22 @@ fn a_context_without_its_space_gets_the_exact_context() {
     );
     assert_eq!(help, "the occurrence at 17..20 has this context but for the spaces next to the quote (a prefix ends exactly where the quote starts, a suffix starts where it ends): write `suffix: \" ran\"`");
 }
+
+#[test]
+fn an_ambiguous_quote_lists_each_place_with_the_context_that_picks_it() {
+    let (code, line, column, message, help) = refusal(
+        "Hello world. Hello world.\n",
+        "  - {id: a1, kind: claim, quote: Hello world}\n",
+    );
+    assert_eq!((code.as_str(), line, column), ("ambiguous-quote", 3, 34));
+    assert_eq!(
+        message,
+        "the quote of `a1` occurs 2 times; annot cannot tell which one is meant:\n  \
+         0..11 (line 1, column 1: [Hello world]. Hello world.\\n): `suffix: \". Hello\"`\n  \
+         13..24 (line 1, column 14: Hello world. [Hello world].\\n): `prefix: \"world. \"`"
+    );
+    assert!(
+        help.starts_with("add the `prefix:` or `suffix:` shown beside the one you mean"),
+        "{help}"
+    );
+}

@@ -36,7 +36,18 @@ fn the_last_matching_gitattributes_line_wins() {
     ws.write(".gitattributes", "seeds/** -text\nseeds/*.txt text\n");
     git(ws.path(), &["add", "-A"]);
     let expected = [("eol-unprotected", ".gitattributes", 1, 1)];
-    assert_findings(&ws.validate(), 0, &expected);
+    let run = ws.validate();
+    assert_findings(&run, 0, &expected);
+    // The line is there: the help names the override, not the missing line.
+    let json = run.json();
+    assert_eq!(
+        json["findings"][0]["message"],
+        "git may rewrite the line endings of seeds/a.txt on checkout (its `text` attribute is not unset), which changes its sha256 and every offset"
+    );
+    assert!(json["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .starts_with("for each file git uses the last .gitattributes line that matches it"));
     assert_findings(
         &ws.run(&["validate", "--staged", "--format", "json"]),
         0,

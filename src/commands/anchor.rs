@@ -266,10 +266,6 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
 }
 
 /// Context for a preview on one line: line breaks shown as `⏎`.
-fn one_line(s: &str) -> String {
-    s.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
-}
-
 enum AnnotationEdit {
     Anchored {
         id: String,
@@ -350,13 +346,23 @@ fn plan_annotation(
                     .take(10)
                     .map(|&(s, e)| {
                         let (line, col) = source.line_column(s);
-                        let before = one_line(source.slice(s.saturating_sub(20), s).unwrap_or(""));
-                        let after = one_line(
-                            source
-                                .slice(e, (e + 20).min(source.char_len()))
-                                .unwrap_or(""),
-                        );
-                        format!("{s}..{e} (line {line}, column {col}: …{before}[{quote}]{after}…)")
+                        let from = s.saturating_sub(20);
+                        let to = (e + 20).min(source.char_len());
+                        let lead = if from > 0 { "…" } else { "" };
+                        let trail = if to < source.char_len() { "…" } else { "" };
+                        let before = source.slice(from, s).unwrap_or("");
+                        let after = source.slice(e, to).unwrap_or("");
+                        // The context that picks this one, ready to paste.
+                        let pick = match anchor::disambiguating_context(source, (s, e), many) {
+                            Some((Some(p), _)) => format!(": `prefix: {}`", yaml::quoted(&p)),
+                            Some((None, Some(x))) => format!(": `suffix: {}`", yaml::quoted(&x)),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{s}..{e} (line {line}, column {col}: {lead}{}[{quote}]{}{trail}){pick}",
+                            crate::report::visible(before),
+                            crate::report::visible(after)
+                        )
                     })
                     .collect();
                 let mut finding = Finding::new(
@@ -365,7 +371,7 @@ fn plan_annotation(
                     format!("the quote of `{id}` occurs {} times; annot cannot tell which one is meant:\n  {}", many.len(), list.join("\n  ")),
                 )
                 .with_id(&id)
-                .with_help("add `prefix:` (the words just before the one you mean) or `suffix:` (just after), or give `start` and `end` yourself");
+                .with_help("add the `prefix:` or `suffix:` shown beside the one you mean (the text just before or after it, spaces included), or give `start` and `end` yourself");
                 finding.severity = Severity::Error;
                 findings.push(finding);
                 None

@@ -13,7 +13,7 @@ pub use hook::{hook_install, hook_uninstall, HookInstall, HookUninstall};
 pub use init::{init, InitAction, ANNOTATIONS_SCHEMA, SOURCES_SCHEMA, VOCABULARY_SCHEMA};
 pub use ls::{ls, Listed, Listing, Unlisted};
 pub use show::{show, AnnotationChange, LinkView, Shown};
-pub use validate::{validate, validate_paths, Validation};
+pub use validate::{validate, validate_paths, Snippets, Validation};
 
 use crate::workspace::{self, WorkspaceError};
 use std::path::{Path, PathBuf};

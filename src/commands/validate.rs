@@ -20,7 +20,15 @@ pub struct Validation {
 
 /// `annot validate`: the working tree, or with `staged` the git index.
 pub fn validate(root: &Path, staged: bool) -> Result<Validation, WorkspaceError> {
-    validate_paths(root, staged, &[])
+    validate_paths(root, staged, &[], Snippets::Read)
+}
+
+/// Whether the texts of the files findings point into are read, for a
+/// report that shows them (the human one); JSON and GitHub reports do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snippets {
+    Read,
+    Skip,
 }
 
 /// `annot validate [PATH…]`, as [`validate`]. With paths, only the findings in those annotation files are
@@ -31,6 +39,7 @@ pub fn validate_paths(
     root: &Path,
     staged: bool,
     paths: &[PathBuf],
+    snippets: Snippets,
 ) -> Result<Validation, WorkspaceError> {
     let tree = if staged {
         Tree::index(root)?
@@ -56,7 +65,11 @@ pub fn validate_paths(
     };
     // The texts of the files the findings point into, for snippets.
     let mut texts = Texts::new();
-    for finding in &outcome.findings {
+    let wanted = match snippets {
+        Snippets::Read => &outcome.findings[..],
+        Snippets::Skip => &[],
+    };
+    for finding in wanted {
         for file in std::iter::once(&finding.place.file)
             .chain(finding.related.iter().map(|r| &r.place.file))
         {

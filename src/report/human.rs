@@ -1,7 +1,7 @@
 //! Human output: a miette report per finding that shows the YAML line and,
 //! where a source text is involved, the source text too.
 
-use super::text::{self, visible, Style};
+use super::text::{self, visible, visible_lines, Style};
 use super::Texts;
 use crate::finding::{Finding, Place, Severity};
 use miette::{
@@ -404,7 +404,14 @@ pub fn render_finding(finding: &Finding, texts: &Texts, style: &Style) -> String
         format!("{}: {main_message}", place.file)
     };
     let label = finding.label.as_deref().unwrap_or("here");
-    let main = Snippet::new(texts, place, visible(&main_message), visible(label), style);
+    // A message's own line breaks (a list of places) stay breaks.
+    let main = Snippet::new(
+        texts,
+        place,
+        visible_lines(&main_message),
+        visible(label),
+        style,
+    );
     let related = finding
         .related
         .iter()
@@ -428,7 +435,7 @@ pub fn render_finding(finding: &Finding, texts: &Texts, style: &Style) -> String
         .collect();
     let report = Report {
         finding,
-        help: finding.help.as_deref().map(visible),
+        help: finding.help.as_deref().map(visible_lines),
         main,
         related,
     };

@@ -145,7 +145,7 @@ pub struct Workspace<'a> {
     pub vocabulary: Option<&'a Vocabulary>,
     pub sources_meta: Option<&'a SourcesMeta>,
     pub seeds: &'a [String],
-    pub eol_protected: bool,
+    pub eol_protected: &'a crate::workspace::EolProtection,
     /// What is known of each stale pin, by sha256.
     pub pins: &'a BTreeMap<String, PinStatus>,
 }
