@@ -9,7 +9,7 @@
 mod incremental;
 
 use crate::cache::{Cache, Summary};
-use crate::finding::{self, Finding};
+use crate::finding::{self, Code, Finding};
 use crate::history::Oid;
 use crate::load;
 use crate::rules::{self, FileResult, Seeds};
@@ -148,6 +148,7 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     for result in results {
         findings.extend(result.findings);
     }
+    hold_back_dangling_links(&mut findings, &paths, &mut notices);
     finding::sort(&mut findings);
     Ok(Outcome {
         findings,
@@ -157,6 +158,42 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         sources,
         annotations,
     })
+}
+
+/// While an annotation file cannot be read at all, the ids it defines are
+/// unknown, so every link to them would be reported as dangling, with hints
+/// at other ids: dozens of findings pointing the wrong way for one syntax
+/// error. Links to unknown ids are then not reported (one notice says how
+/// many and why); they are judged once the file reads again, and the run
+/// fails on the file's own finding meanwhile.
+fn hold_back_dangling_links(
+    findings: &mut Vec<Finding>,
+    paths: &[String],
+    notices: &mut Vec<String>,
+) {
+    let unreadable: BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.code,
+                Code::YamlSyntax | Code::YamlUnsupported | Code::YamlLimit
+            ) && paths.binary_search(&f.place.file).is_ok()
+        })
+        .map(|f| f.place.file.as_str())
+        .collect();
+    if unreadable.is_empty() {
+        return;
+    }
+    let files: Vec<String> = unreadable.iter().map(|f| f.to_string()).collect();
+    let before = findings.len();
+    findings.retain(|f| f.code != Code::DanglingLink);
+    let held = before - findings.len();
+    if held > 0 {
+        notices.push(format!(
+            "{held} link(s) to ids not found were not reported: {} could not be read, and the ids may be defined there; fix it and run again",
+            files.join(", ")
+        ));
+    }
 }
 
 /// The sha256 of a file's content, and its bytes when they had to be read

@@ -390,6 +390,35 @@ fn dangling_link_to_a_very_long_id_gets_its_hint_at_once() {
 }
 
 #[test]
+fn links_into_an_unreadable_file_are_not_reported_as_dangling() {
+    // One syntax error in the entity file: one finding, not one per link
+    // into it with hints at other ids.
+    let ws = Ws::new();
+    ws.write(
+        "annotations/entities.yaml",
+        "annotations:\n  - {id: e1, kind: entity}\n  - id: e2\n\tkind: entity\n",
+    );
+    ws.annotations(A, "  - id: a1\n    kind: claim\n    quote: cat sat\n    start: 4\n    end: 11\n    links:\n      - rel: about\n        target: e1\n");
+    let run = ws.validate();
+    assert_findings(
+        &run,
+        1,
+        &[("yaml-syntax", "annotations/entities.yaml", 4, 1)],
+    );
+    let json = run.json();
+    let notices: Vec<&str> = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notices.contains(&"1 link(s) to ids not found were not reported: annotations/entities.yaml could not be read, and the ids may be defined there; fix it and run again"),
+        "{notices:?}"
+    );
+}
+
+#[test]
 fn vocabulary_missing() {
     let ws = Ws::new();
     std::fs::remove_file(ws.path().join("schema/vocabulary.yaml")).unwrap();
