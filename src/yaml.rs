@@ -484,6 +484,26 @@ fn in_plain_words(text: &str, pos: Pos, message: &str) -> Option<YamlError> {
             format!("put the value in quotes: {key}: {}", quoted(value)),
         );
     }
+    if message.contains("did not find expected key") {
+        // A field indented deeper than the one above it, whose value ends
+        // on its own line (quoted, say): no mapping may start there.
+        let key = line.key()?;
+        if key.contains(' ') {
+            return None;
+        }
+        let above = line
+            .above(text)
+            .filter(|above| above.key_column() < line.indent())?;
+        let above_key = above.key()?;
+        return syntax(
+            line.start + line.indent(),
+            format!("`{key}` is indented deeper than `{above_key}` above it, where YAML expects the next field of the same mapping"),
+            format!(
+                "indent `{key}` to the same column as `{above_key}` (column {}); a field goes further in only under a key that ends its line with `:`",
+                above.key_column() + 1
+            ),
+        );
+    }
     if message.contains("trailing content after double-quoted scalar") {
         let early = text[..pos.start]
             .trim_end_matches(' ')

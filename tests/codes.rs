@@ -496,6 +496,26 @@ fn metadata_of_a_renamed_seed_points_at_the_seed_it_does_not_describe() {
 }
 
 #[test]
+fn a_field_indented_under_a_quoted_value_is_named() {
+    let ws = Ws::new();
+    ws.annotations(
+        A,
+        "  - id: a1\n    kind: claim\n    quote: \"cat sat\"\n      start: 4\n    end: 11\n",
+    );
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("yaml-syntax", A, 7, 7)]);
+    let json = run.json();
+    assert_eq!(
+        json["findings"][0]["message"],
+        "`start` is indented deeper than `quote` above it, where YAML expects the next field of the same mapping"
+    );
+    assert_eq!(
+        json["findings"][0]["help"],
+        "indent `start` to the same column as `quote` (column 5); a field goes further in only under a key that ends its line with `:`"
+    );
+}
+
+#[test]
 fn a_control_character_is_named_where_it_is() {
     let ws = Ws::new();
     ws.write(A, "source: seeds/a\x1b[31m.txt\nannotations: []\n");
