@@ -456,11 +456,26 @@ fn load_with<T>(
     bytes: &[u8],
     read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
 ) -> Loaded<T> {
-    match parse_yaml(path, bytes) {
-        Ok(root) => load_tree(path, bytes, root, read),
-        Err(finding) => Loaded {
+    match yaml::checked_text(bytes) {
+        Ok(text) => load_text(path, text, read),
+        Err(err) => Loaded {
             value: None,
-            findings: vec![*finding],
+            findings: vec![*yaml_finding(path, err)],
+        },
+    }
+}
+
+/// As [`load_with`], for a file's bytes already checked as UTF-8.
+fn load_text<T>(
+    path: &str,
+    text: &str,
+    read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
+) -> Loaded<T> {
+    match yaml::parse_str(text) {
+        Ok(root) => load_tree(path, text, root, read),
+        Err(err) => Loaded {
+            value: None,
+            findings: vec![*yaml_finding(path, err)],
         },
     }
 }
@@ -468,17 +483,15 @@ fn load_with<T>(
 /// Reads a file's tree with `read`, collecting structural findings.
 fn load_tree<T>(
     path: &str,
-    bytes: &[u8],
+    text: &str,
     mut root: Node,
     read: impl FnOnce(&mut Reader, &mut Node) -> Option<T>,
 ) -> Loaded<T> {
-    // The tree was parsed, so the bytes are UTF-8.
-    let text = std::str::from_utf8(bytes).unwrap_or_default();
     let mut reader = Reader::new(path, text);
     let value = read(&mut reader, &mut root);
     // Freeing the tree of a large file takes a while, and nothing waits
     // for it.
-    if bytes.len() > 1 << 20 {
+    if text.len() > 1 << 20 {
         rayon::spawn(move || drop(root));
     }
     Loaded {
@@ -488,19 +501,23 @@ fn load_tree<T>(
 }
 
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
-    let text = || -> Arc<str> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Arc::from(text),
-            Err(_) => Arc::from(String::from_utf8_lossy(bytes).as_ref()),
+    // UTF-8 is checked once, here: a large workspace is hundreds of MB.
+    let text = match yaml::checked_text(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            return Loaded {
+                value: None,
+                findings: vec![*yaml_finding(path, err)],
+            }
         }
     };
-    if bytes.len() >= READ_AS_PARSED_BYTES {
-        if let Some(loaded) = annotation_file_as_parsed(path, bytes, &text) {
+    if text.len() >= READ_AS_PARSED_BYTES {
+        if let Some(loaded) = annotation_file_as_parsed(path, text) {
             return loaded;
         }
     }
-    load_with(path, bytes, |reader, root| {
-        read_annotation_file(reader, root, text(), None)
+    load_text(path, text, |reader, root| {
+        read_annotation_file(reader, root, Arc::from(text), None)
     })
 }
 
@@ -532,19 +549,14 @@ fn read_annotations(file: &str, text: &str, items: Vec<Node>, anchored: bool) ->
 /// it. Whether the file has a `source` (which the annotations' rules need)
 /// is guessed from its text and checked on the tree: when the guess or
 /// anything else does not fit, `None`, and the file is read as usual.
-fn annotation_file_as_parsed(
-    path: &str,
-    bytes: &[u8],
-    text: &dyn Fn() -> Arc<str>,
-) -> Option<Loaded<AnnotationFile>> {
+fn annotation_file_as_parsed(path: &str, yaml_text: &str) -> Option<Loaded<AnnotationFile>> {
+    let bytes = yaml_text.as_bytes();
     let anchored =
         bytes.starts_with(b"source:") || memchr::memmem::find(bytes, b"\nsource:").is_some();
-    // Not UTF-8: the usual reading reports it.
-    let yaml_text = std::str::from_utf8(bytes).ok()?;
     let read_piece = |items: Vec<Node>| -> Box<dyn std::any::Any + Send> {
         Box::new(read_annotations(path, yaml_text, items, anchored))
     };
-    let (root, mapped) = match yaml::parse_mapped(bytes, &read_piece) {
+    let (root, mapped) = match yaml::parse_mapped(yaml_text, &read_piece) {
         Ok(read) => read,
         Err(err) => {
             return Some(Loaded {
@@ -583,8 +595,8 @@ fn annotation_file_as_parsed(
             Some(pieces?)
         }
     };
-    Some(load_tree(path, bytes, root, |reader, root| {
-        read_annotation_file(reader, root, text(), pre_read)
+    Some(load_tree(path, yaml_text, root, |reader, root| {
+        read_annotation_file(reader, root, Arc::from(yaml_text), pre_read)
     }))
 }
 

@@ -135,16 +135,17 @@ pub use plain::{Mapped, PieceFn};
 /// reads in parallel pieces go through `map` piece by piece as they are
 /// read (see [`plain::parse_mapped`]); with `None` beside it, the tree is
 /// whole, as [`parse`] gives it.
-pub fn parse_mapped(bytes: &[u8], map: PieceFn) -> Result<(Node, Option<Mapped>), YamlError> {
-    let text = checked_text(bytes)?;
+/// `text` is a file's bytes as [`checked_text`] gave them.
+pub fn parse_mapped(text: &str, map: PieceFn) -> Result<(Node, Option<Mapped>), YamlError> {
     match plain::parse_mapped(text, map) {
         Some(read) => Ok(read),
         None => parse_full(text).map(|root| (root, None)),
     }
 }
 
-/// The text of a file within the size limit that is UTF-8.
-fn checked_text(bytes: &[u8]) -> Result<&str, YamlError> {
+/// The text of a file within the size limit that is UTF-8: checked once,
+/// then parsed with [`parse_str`] or [`parse_mapped`].
+pub fn checked_text(bytes: &[u8]) -> Result<&str, YamlError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(YamlError {
             kind: YamlErrorKind::Limit,
