@@ -5,7 +5,7 @@
 
 use super::{Entry, FileResult, LinkEntry};
 use crate::finding::{Code, Finding, Place};
-use crate::load::{did_you_mean, place};
+use crate::load::{did_you_mean, place, COMPARED_CHARS};
 use crate::model::{Anchored, Annotation, AnnotationFile, AttrType, Vocabulary};
 use crate::workspace::at;
 use crate::yaml::{Node, Value};
@@ -550,17 +550,16 @@ fn dangling_link(
     entry: &Entry,
     link: &LinkEntry,
 ) -> Tagged {
-    let hint = hint
-        .map(|t| format!("did you mean `{t}`? "))
-        .unwrap_or_default();
+    let target = link.target.value.as_str();
+    let hint = hint.map(|t| long_name_hint(target, t)).unwrap_or_default();
     Tagged {
-        topic: topic(&link.target.value),
+        topic: topic(target),
         finding: Finding::new(
             Code::DanglingLink,
             place(&result.path, link.target.pos),
             format!(
-                "link target `{}` does not exist in any annotation file",
-                link.target.value
+                "link target {} does not exist in any annotation file",
+                shortened(target)
             ),
         )
         .with_id(entry.id.value.as_str())
@@ -568,6 +567,42 @@ fn dangling_link(
             "{hint}a target is the `id` of an annotation anywhere in the workspace"
         )),
     }
+}
+
+/// A name as a message shows it, in backticks: whole up to
+/// [`COMPARED_CHARS`] characters, else its ends and its length.
+fn shortened(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= COMPARED_CHARS {
+        return format!("`{name}`");
+    }
+    let head: String = chars[..24].iter().collect();
+    let tail: String = chars[chars.len() - 24..].iter().collect();
+    format!("`{head}…{tail}` ({} characters)", chars.len())
+}
+
+/// "did you mean `x`?" — for a long name, where the two differ, since
+/// neither could be read whole.
+fn long_name_hint(given: &str, best: &str) -> String {
+    let (g, b): (Vec<char>, Vec<char>) = (given.chars().collect(), best.chars().collect());
+    if b.len() <= COMPARED_CHARS {
+        return format!("did you mean `{best}`? ");
+    }
+    let at = g.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let around = |s: &[char]| -> String {
+        let from = at.saturating_sub(12);
+        let to = (at + 12).min(s.len());
+        let lead = if from > 0 { "…" } else { "" };
+        let trail = if to < s.len() { "…" } else { "" };
+        format!("{lead}{}{trail}", s[from..to].iter().collect::<String>())
+    };
+    format!(
+        "did you mean the id of {} characters that differs from the target only at character {}: `{}` where the target has `{}`? ",
+        b.len(),
+        at + 1,
+        around(&b),
+        around(&g)
+    )
 }
 
 #[cfg(test)]
