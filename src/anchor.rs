@@ -180,57 +180,42 @@ pub struct NearMatch {
 /// ends of the quote (such as the newline a `|` block scalar keeps). For
 /// explaining, never for anchoring.
 pub fn near_match(source: &SourceText, quote: &str) -> Option<NearMatch> {
-    let found = |(start, end): (usize, usize)| {
+    // The source's text at a place, and what differs, worked out from it.
+    let near = |(start, end): (usize, usize), difference: &dyn Fn(&str) -> &'static str| {
         let text = source.slice(start, end)?.to_string();
-        Some((start, end, text))
+        Some(NearMatch {
+            start,
+            end,
+            difference: difference(&text).to_string(),
+            text,
+        })
     };
     // Whitespace at the ends of the quote.
     let trimmed = quote.trim();
     if !trimmed.is_empty() && trimmed.len() != quote.len() {
-        if let Some(&(start, end)) = source.occurrences(trimmed).first() {
-            let (start, end, text) = found((start, end))?;
-            let difference = if quote.trim_start() == quote && quote.ends_with('\n') {
-                "the newline at the end of the quote (a `quote: |` block keeps it; write `quote: |-`, or the text on one line)"
-            } else {
-                "whitespace at the ends of the quote"
-            }
-            .to_string();
-            return Some(NearMatch {
-                start,
-                end,
-                text,
-                difference,
+        if let Some(&place) = source.occurrences(trimmed).first() {
+            return near(place, &|_| {
+                if quote.trim_start() == quote && quote.ends_with('\n') {
+                    "the newline at the end of the quote (a `quote: |` block keeps it; write `quote: |-`, or the text on one line)"
+                } else {
+                    "whitespace at the ends of the quote"
+                }
             });
         }
     }
-    if let Some(&(start, end)) = loose_occurrences(source, quote).first() {
-        let (start, end, text) = found((start, end))?;
-        let difference = describe_difference(quote, &text)
-            .unwrap_or("quote marks, apostrophes or dashes")
-            .to_string();
-        return Some(NearMatch {
-            start,
-            end,
-            text,
-            difference,
+    if let Some(&place) = loose_occurrences(source, quote).first() {
+        return near(place, &|text| {
+            describe_difference(quote, text).unwrap_or("quote marks, apostrophes or dashes")
         });
     }
-    let (start, end) = spaced_occurrence(source, quote)?;
-    let (start, end, text) = found((start, end))?;
-    let difference = if text.contains('\r') && !quote.contains('\r') {
-        "line endings: the source ends its lines with CR LF (`\\r\\n`)".to_string()
-    } else if is_hyphen_break(&text) && !is_hyphen_break(quote) {
-        "a word the source breaks with a hyphen at the end of a line".to_string()
-    } else {
-        describe_difference(quote, &text)
-            .unwrap_or("whitespace")
-            .to_string()
-    };
-    Some(NearMatch {
-        start,
-        end,
-        text,
-        difference,
+    near(spaced_occurrence(source, quote)?, &|text| {
+        if text.contains('\r') && !quote.contains('\r') {
+            "line endings: the source ends its lines with CR LF (`\\r\\n`)"
+        } else if is_hyphen_break(text) && !is_hyphen_break(quote) {
+            "a word the source breaks with a hyphen at the end of a line"
+        } else {
+            describe_difference(quote, text).unwrap_or("whitespace")
+        }
     })
 }
 

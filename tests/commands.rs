@@ -58,21 +58,6 @@ fn the_last_matching_gitattributes_line_wins() {
     assert_findings(&ws.validate(), 0, &[]);
 }
 
-/// Runs annot in `dir` (not the workspace root).
-fn run_in(dir: &std::path::Path, args: &[&str]) -> Run {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_annot"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn dash_c_makes_paths_relative_to_its_folder() {
     let outer = tempfile::tempdir().unwrap();

@@ -397,24 +397,47 @@ fn check_span(
 /// in another unit — UTF-8 bytes or UTF-16 code units, as many tools count —
 /// the help that says so and gives the code points.
 fn other_unit(source: &SourceText, quote: &str, start: u64, end: u64) -> Option<String> {
-    if source.text().is_ascii() {
+    let text = source.text();
+    if text.is_ascii() || start >= end {
         return None;
     }
-    for (s, e) in source.occurrences(quote).into_iter().take(1000) {
-        let (bs, be) = (source.byte_of(s)?, source.byte_of(e)?);
-        if (bs as u64, be as u64) == (start, end) {
+    let holds_quote = |from: usize, to: usize| text.get(from..to) == Some(quote);
+    let code_points = |from: usize, to: usize| (source.char_of(from), source.char_of(to));
+    if let (Ok(from), Ok(to)) = (usize::try_from(start), usize::try_from(end)) {
+        if holds_quote(from, to) {
+            let (s, e) = code_points(from, to);
             return Some(format!(
                 "{start}..{end} are the quote's UTF-8 byte offsets; annot counts Unicode code points: set `start: {s}` and `end: {e}`"
             ));
         }
-        let units = |byte: usize| source.text()[..byte].encode_utf16().count() as u64;
-        if (units(bs), units(be)) == (start, end) {
-            return Some(format!(
-                "{start}..{end} are the quote's UTF-16 offsets (as JavaScript counts); annot counts Unicode code points: set `start: {s}` and `end: {e}`"
-            ));
-        }
     }
-    None
+    // The byte offsets of these UTF-16 offsets, in one pass up to `end`.
+    let (mut units, mut from) = (0u64, None);
+    let mut to = None;
+    for (byte, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if units == start {
+            from = Some(byte);
+        }
+        if units == end {
+            to = Some(byte);
+            break;
+        }
+        if units > end {
+            break;
+        }
+        units += c.len_utf16() as u64;
+    }
+    let (from, to) = (from?, to?);
+    if !holds_quote(from, to) {
+        return None;
+    }
+    let (s, e) = code_points(from, to);
+    Some(format!(
+        "{start}..{end} are the quote's UTF-16 offsets (as JavaScript counts); annot counts Unicode code points: set `start: {s}` and `end: {e}`"
+    ))
 }
 
 fn where_it_occurs(source: &SourceText, quote: &str, otherwise: &str) -> String {

@@ -36,6 +36,16 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `command` to the end and keeps its status and output.
+    pub fn of(mut command: Command) -> Run {
+        let output = command.output().unwrap();
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
@@ -111,33 +121,40 @@ impl Ws {
     /// fixed test environment: no colour, a UTF-8 locale, no known width
     /// (so the output never depends on the shell that runs the tests).
     pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = self.command(args, env).output().unwrap();
-        Run {
-            status: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::of(self.command(args, env))
     }
 
     /// The command [`Ws::run_with`] runs, raw bytes of output included.
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_annot"));
-        command
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env("LC_ALL", "C.UTF-8")
-            .env("TERM", "xterm-256color")
-            .env_remove("COLUMNS");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        command
+        annot_in(self.path(), args, env)
     }
 
     pub fn validate(&self) -> Run {
         self.run(&["validate", "--format", "json"])
     }
+}
+
+/// `annot` with `args`, started in `dir`, in the fixed test environment: no
+/// colour, a UTF-8 locale, no known width (so the output never depends on
+/// the shell that runs the tests), plus `env`.
+pub fn annot_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_annot"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("LC_ALL", "C.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env_remove("COLUMNS");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs `annot` in `dir` (not necessarily a workspace root).
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    Run::of(annot_in(dir, args, &[]))
 }
 
 /// Runs git in `dir` with a fixed identity and no inherited hook
