@@ -183,8 +183,6 @@ impl Mapping {
         let (new_lines, new_starts) = lines(new);
         let ops =
             capture_diff_slices_deadline(Algorithm::Myers, &old_lines, &new_lines, Some(until));
-        let old_chars: Vec<char> = old.chars().collect();
-        let new_chars: Vec<char> = new.chars().collect();
         let mut mapping = Mapping::default();
         let mut pending: Option<(usize, usize, usize, usize)> = None;
         let mut hunks = Vec::new();
@@ -245,8 +243,8 @@ impl Mapping {
             new_hunk.extend((n0..n1).map(|i| (i, h)));
         }
         let elsewhere = |d: usize, i: usize| old_hunk.get(&d) != new_hunk.get(&i);
-        let old_side = (&old_lines[..], &old_starts[..], &old_chars[..]);
-        let new_side = (&new_lines[..], &new_starts[..], &new_chars[..]);
+        let old_side = (&old_lines[..], &old_starts[..]);
+        let new_side = (&new_lines[..], &new_starts[..]);
         if deleted_lines.len() * inserted_lines.len() <= MAX_PAIRINGS {
             mapping.pair_lines(
                 old_side,
@@ -271,16 +269,16 @@ impl Mapping {
         mapping
     }
 
-    /// Maps unchanged characters between an old and a new stretch.
+    /// Maps unchanged characters between an old and a new line, which
+    /// start at code points `a0` and `b0`.
     fn refine(
         &mut self,
-        old: &[char],
-        new: &[char],
-        (a0, a1): (usize, usize),
-        (b0, b1): (usize, usize),
+        (old, a0): (&str, usize),
+        (new, b0): (&str, usize),
         until: Instant,
         moved: bool,
     ) {
+        let (a1, b1) = (a0 + old.chars().count(), b0 + new.chars().count());
         if a1 == a0 || b1 == b0 {
             return;
         }
@@ -291,8 +289,9 @@ impl Mapping {
             self.timed_out |= Instant::now() >= until;
             return;
         }
-        let inner =
-            capture_diff_slices_deadline(Algorithm::Myers, &old[a0..a1], &new[b0..b1], Some(until));
+        let old: Vec<char> = old.chars().collect();
+        let new: Vec<char> = new.chars().collect();
+        let inner = capture_diff_slices_deadline(Algorithm::Myers, &old, &new, Some(until));
         for op in inner {
             if let DiffOp::Equal {
                 old_index,
@@ -309,8 +308,8 @@ impl Mapping {
     /// (by shared character trigrams) and refines each pair by characters.
     fn pair_lines(
         &mut self,
-        (old_lines, old_starts, old_chars): (&[&str], &[usize], &[char]),
-        (new_lines, new_starts, new_chars): (&[&str], &[usize], &[char]),
+        (old_lines, old_starts): (&[&str], &[usize]),
+        (new_lines, new_starts): (&[&str], &[usize]),
         deleted: &[usize],
         inserted: &[usize],
         until: Instant,
@@ -350,10 +349,8 @@ impl Mapping {
                     used[k] = true;
                     let i = inserted[k];
                     self.refine(
-                        old_chars,
-                        new_chars,
-                        (old_starts[d], old_starts[d + 1]),
-                        (new_starts[i], new_starts[i + 1]),
+                        (old_lines[d], old_starts[d]),
+                        (new_lines[i], new_starts[i]),
                         until,
                         elsewhere(d, i),
                     );
@@ -588,7 +585,25 @@ fn similarity(a: &str, b: &str) -> f64 {
         let kept = common_prefix(a, b) + common_suffix(a, b);
         return (kept.min(la.min(lb)) as f64) / la.max(lb) as f64;
     }
-    strsim::normalized_levenshtein(a, b)
+    // The distance is that of the parts between the common ends: a quote
+    // edited in one word is compared over that word, not over its length
+    // squared.
+    let head: usize = a
+        .chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let (a, b) = (&a[head..], &b[head..]);
+    let tail: usize = a
+        .chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let (a, b) = (&a[..a.len() - tail], &b[..b.len() - tail]);
+    1.0 - strsim::levenshtein(a, b) as f64 / la.max(lb) as f64
 }
 
 fn reason_for(old: &str, new: &str) -> Option<&'static str> {
@@ -628,9 +643,7 @@ pub fn carry(
         return (outcomes, false);
     }
     let mapping = Mapping::new(old.text(), new.text(), deadline);
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; spans.len()];
-    let mut to_search = Vec::new();
-    let quick: Vec<Option<Outcome>> = spans
+    let mut outcomes: Vec<Option<Outcome>> = spans
         .par_iter()
         .map(|span| {
             let fits = old.slice(span.start, span.end) == Some(span.quote.as_str());
@@ -661,12 +674,9 @@ pub fn carry(
             ))
         })
         .collect();
-    for (i, outcome) in quick.into_iter().enumerate() {
-        match outcome {
-            Some(outcome) => outcomes[i] = Some(outcome),
-            None => to_search.push(i),
-        }
-    }
+    let to_search: Vec<usize> = (0..spans.len())
+        .filter(|&i| outcomes[i].is_none())
+        .collect();
     // One pass over each text finds every occurrence of every quote that
     // needs searching: the new places, and the old places it competed with.
     let found = find_all([new, old], spans, &to_search);
@@ -1094,6 +1104,28 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn similarity_is_the_normalised_edit_distance() {
+        let pieces = ["a", "b", "é", "ab", "“", " ", "zł"];
+        let mut seed = 3u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..5000 {
+            let a: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let b: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let (a, b) = (format!("x{a}y"), format!("x{b}{}", ["y", ""][next(2)]));
+            assert_eq!(
+                similarity(&a, &b),
+                strsim::normalized_levenshtein(&a, &b),
+                "{a:?} {b:?}"
+            );
+        }
+    }
 
     fn text(s: &str) -> SourceText {
         SourceText::from_bytes(s.as_bytes().to_vec()).unwrap()

@@ -502,22 +502,42 @@ fn load_tree<T>(
 
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
     // UTF-8 is checked once, here: a large workspace is hundreds of MB.
-    let text = match yaml::checked_text(bytes) {
-        Ok(text) => text,
+    match yaml::checked_text(bytes) {
+        Ok(text) => annotation_file_of_text(path, &Arc::from(text)),
+        Err(err) => Loaded {
+            value: None,
+            findings: vec![*yaml_finding(path, err)],
+        },
+    }
+}
+
+/// [`annotation_file`] for bytes the caller is done with, which are freed
+/// before the file is parsed (a large file's tree and model reuse their
+/// memory); also returns the text as read, any invalid UTF-8 replaced.
+pub fn annotation_file_owned(path: &str, bytes: Vec<u8>) -> (Arc<str>, Loaded<AnnotationFile>) {
+    let text: Arc<str> = match yaml::checked_text(&bytes) {
+        Ok(text) => Arc::from(text),
         Err(err) => {
-            return Loaded {
+            let loaded = Loaded {
                 value: None,
                 findings: vec![*yaml_finding(path, err)],
-            }
+            };
+            return (Arc::from(String::from_utf8_lossy(&bytes).as_ref()), loaded);
         }
     };
+    drop(bytes);
+    let loaded = annotation_file_of_text(path, &text);
+    (text, loaded)
+}
+
+fn annotation_file_of_text(path: &str, text: &Arc<str>) -> Loaded<AnnotationFile> {
     if text.len() >= READ_AS_PARSED_BYTES {
         if let Some(loaded) = annotation_file_as_parsed(path, text) {
             return loaded;
         }
     }
     load_text(path, text, |reader, root| {
-        read_annotation_file(reader, root, Arc::from(text), None)
+        read_annotation_file(reader, root, Arc::clone(text), None)
     })
 }
 
@@ -549,7 +569,8 @@ fn read_annotations(file: &str, text: &str, items: Vec<Node>, anchored: bool) ->
 /// it. Whether the file has a `source` (which the annotations' rules need)
 /// is guessed from its text and checked on the tree: when the guess or
 /// anything else does not fit, `None`, and the file is read as usual.
-fn annotation_file_as_parsed(path: &str, yaml_text: &str) -> Option<Loaded<AnnotationFile>> {
+fn annotation_file_as_parsed(path: &str, text: &Arc<str>) -> Option<Loaded<AnnotationFile>> {
+    let yaml_text: &str = text;
     let bytes = yaml_text.as_bytes();
     let anchored =
         bytes.starts_with(b"source:") || memchr::memmem::find(bytes, b"\nsource:").is_some();
@@ -596,7 +617,7 @@ fn annotation_file_as_parsed(path: &str, yaml_text: &str) -> Option<Loaded<Annot
         }
     };
     Some(load_tree(path, yaml_text, root, |reader, root| {
-        read_annotation_file(reader, root, Arc::from(yaml_text), pre_read)
+        read_annotation_file(reader, root, Arc::clone(text), pre_read)
     }))
 }
 

@@ -10,6 +10,7 @@ use crate::model::{Annotation, AnnotationFile, DriftStatus};
 use crate::source::SourceText;
 use crate::workspace::{Tree, Workspace, WorkspaceError};
 use crate::yaml::{self, Key, Node, Pos, Value};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -26,10 +27,11 @@ pub struct SourceChange {
 #[derive(Debug, Clone)]
 pub struct DriftEntry {
     pub id: String,
-    pub file: String,
+    /// Shared by the entries of one file: a file may hold 100,000.
+    pub file: Arc<str>,
     pub line: u32,
-    pub source: String,
-    pub old_sha256: String,
+    pub source: Arc<str>,
+    pub old_sha256: Arc<str>,
     pub old_start: usize,
     pub old_end: usize,
     pub old_quote: String,
@@ -157,7 +159,7 @@ fn find_old_text(
 /// The spans of a file that can be carried: anchored, not already drifted.
 fn carried_spans(file: &AnnotationFile) -> Vec<(&Annotation, OldSpan)> {
     file.annotations
-        .iter()
+        .par_iter()
         .filter(|a| a.drift.is_none())
         .filter_map(|a| {
             let (start, end) = a.span()?;
@@ -298,19 +300,25 @@ pub fn drift_of(
             ));
         }
         entries.reserve(inputs.len());
-        for ((annotation, span), outcome) in annotations.into_iter().zip(inputs).zip(outcomes) {
-            entries.push(DriftEntry {
+        let (path, source, pin): (Arc<str>, Arc<str>, Arc<str>) = (
+            file.path.as_str().into(),
+            source.value.as_str().into(),
+            pin.value.as_str().into(),
+        );
+        // Made on all cores: 100,000 entries are 30 MB of fresh memory.
+        entries.par_extend(annotations.into_par_iter().zip(inputs).zip(outcomes).map(
+            |((annotation, span), outcome)| DriftEntry {
                 id: annotation.id.value.clone(),
-                file: file.path.clone(),
+                file: Arc::clone(&path),
                 line: annotation.id.pos.line,
-                source: source.value.clone(),
-                old_sha256: pin.value.clone(),
+                source: Arc::clone(&source),
+                old_sha256: Arc::clone(&pin),
                 old_start: span.start,
                 old_end: span.end,
                 old_quote: span.quote,
                 outcome,
-            });
-        }
+            },
+        ));
     }
     Ok(DriftResult {
         entries,
@@ -616,7 +624,7 @@ pub fn reanchor(
     if write {
         let mut by_file: BTreeMap<&str, Vec<&DriftEntry>> = BTreeMap::new();
         for entry in &drift {
-            by_file.entry(entry.file.as_str()).or_default().push(entry);
+            by_file.entry(&*entry.file).or_default().push(entry);
         }
         for (path, entries) in by_file {
             let Some(file) = ws.files.iter().find(|f| f.path == path) else {

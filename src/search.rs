@@ -304,6 +304,28 @@ mod tests {
     }
 
     #[test]
+    fn quotes_of_every_length_over_a_small_alphabet() {
+        // Few letters: quotes share their pieces at every depth.
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        let text: String = (0..4000).map(|_| ['a', 'b', 'é'][next(3)]).collect();
+        let chars: Vec<char> = text.chars().collect();
+        let quotes: Vec<String> = (0..300)
+            .map(|_| {
+                let len = 1 + next(40);
+                let at = next(chars.len() - len);
+                chars[at..at + len].iter().collect()
+            })
+            .chain(["ab".repeat(20), "x".repeat(9)])
+            .collect();
+        let patterns: Vec<&str> = quotes.iter().map(String::as_str).collect();
+        assert_eq!(found(&patterns, &text), naive(&patterns, &text));
+    }
+
+    #[test]
     fn texts_shorter_than_a_key() {
         assert_eq!(found(&["abc", "abcdefghij"], "ab"), vec![]);
         assert_eq!(found(&["ab"], "ab"), vec![(0, 0)]);

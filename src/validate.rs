@@ -334,7 +334,7 @@ fn check_content(shared: &Shared, rel: &str, content: Content) -> Result<Checked
         Some(bytes) => bytes,
         None => shared.tree.read(shared.root, rel)?.unwrap_or_default(),
     };
-    let loaded = load::annotation_file(rel, &bytes);
+    let (_, loaded) = load::annotation_file_owned(rel, bytes);
     let source: Option<Result<Arc<SourceText>, SourceProblem>> = loaded
         .value
         .as_ref()

@@ -960,11 +960,7 @@ impl Workspace {
                 if same_in_other(rel, &bytes) {
                     return Ok(None);
                 }
-                let loaded = load::annotation_file(rel, &bytes);
-                let text = match &loaded.value {
-                    Some(file) => Arc::clone(&file.text),
-                    None => Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
-                };
+                let (text, loaded) = load::annotation_file_owned(rel, bytes);
                 Ok(Some((rel.clone(), text, loaded)))
             })
             .collect::<Result<_, _>>()?;

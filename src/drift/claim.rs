@@ -66,6 +66,20 @@ fn ends_sentence(c: char, rest: &str) -> bool {
     }
 }
 
+/// ASCII bytes that neither break a line nor can end a sentence: the walk
+/// to a sentence's ends passes them without looking closer. Every other
+/// byte (the rest of ASCII's punctuation stops, and every byte of a
+/// non-ASCII character) is looked at as a character.
+const PASSED: [bool; 256] = {
+    let mut passed = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        passed[b] = !matches!(b as u8, b'\n' | b'\r' | b'.' | b'!' | b'?' | b';');
+        b += 1;
+    }
+    passed
+};
+
 /// Marks that close a quotation or a parenthesis after a sentence's end.
 fn is_closing(c: char) -> bool {
     matches!(
@@ -136,48 +150,67 @@ impl<'a> ClaimContext<'a> {
         let (Some(b0), Some(b1)) = (text.byte_of(start), text.byte_of(end)) else {
             return ClaimContext::given("", "");
         };
-        // Back to the boundary: its own characters are not kept.
-        let mut before = (0, true);
-        for (count, (i, c)) in t[..b0].char_indices().rev().enumerate() {
-            let next = i + c.len_utf8();
-            if is_line_break(c) || ends_sentence(c, &t[next..]) {
-                before = (next, true);
-                break;
+        let bytes = t.as_bytes();
+        // Back to the boundary: its own characters are not kept. Runs of
+        // characters that cannot end a sentence are skipped as bytes.
+        let (mut i, mut count) = (b0, 0);
+        let before = loop {
+            while i > 0 && count < reach && PASSED[bytes[i - 1] as usize] {
+                i -= 1;
+                count += 1;
             }
-            if count + 1 >= reach {
-                before = (i, false);
-                break;
+            if count >= reach {
+                break (i, false);
             }
-        }
+            let Some(c) = t[..i].chars().next_back() else {
+                break (0, true);
+            };
+            if is_line_break(c) || ends_sentence(c, &t[i..]) {
+                break (i, true);
+            }
+            i -= c.len_utf8();
+            count += 1;
+            if count >= reach {
+                break (i, false);
+            }
+        };
         // A span that ends a sentence itself has nothing after it to keep.
         let core = t[b0..b1].trim_end_matches(is_closing);
         let quote_ends_sentence = core
             .chars()
             .next_back()
             .is_some_and(|c| is_line_break(c) || ends_sentence(c, &t[b0 + core.len()..]));
-        let mut after = (t.len(), true);
-        if quote_ends_sentence {
-            after = (b1, false);
+        let after = if quote_ends_sentence {
+            (b1, false)
         } else {
-            for (count, (i, c)) in t[b1..].char_indices().enumerate() {
-                let at = b1 + i;
-                let next = at + c.len_utf8();
-                if is_line_break(c) {
-                    after = (at, true);
-                    break;
+            let (mut at, mut count) = (b1, 0);
+            loop {
+                while at < t.len() && count < reach && PASSED[bytes[at] as usize] {
+                    at += 1;
+                    count += 1;
                 }
+                if count >= reach {
+                    break (at, false);
+                }
+                let Some(c) = t[at..].chars().next() else {
+                    break (t.len(), true);
+                };
+                if is_line_break(c) {
+                    break (at, true);
+                }
+                let next = at + c.len_utf8();
                 if ends_sentence(c, &t[next..]) {
                     // The closing marks after a full stop belong to it.
                     let close = t[next..].len() - t[next..].trim_start_matches(is_closing).len();
-                    after = (next + close, false);
-                    break;
+                    break (next + close, false);
                 }
-                if count + 1 >= reach {
-                    after = (next, false);
-                    break;
+                at = next;
+                count += 1;
+                if count >= reach {
+                    break (at, false);
                 }
             }
-        }
+        };
         let before_words = &t[before.0..b0];
         ClaimContext {
             // Spaces after the boundary may change with it.
@@ -386,6 +419,108 @@ mod tests {
         assert!(c.supports(c.kept(&moved, s, e)));
         let (s, e) = hedged.occurrences(quote)[0];
         assert!(!c.supports(c.kept(&hedged, s, e)));
+    }
+
+    /// The sentence's ends found one character at a time, as the
+    /// definition reads: what the byte-skipping walk must agree with.
+    /// (Where the side before starts, whether a boundary bounds it; the
+    /// same after.)
+    fn ends_by_characters(t: &str, b0: usize, b1: usize) -> ((usize, bool), (usize, bool)) {
+        let mut before = (0, true);
+        for (count, (i, c)) in t[..b0].char_indices().rev().enumerate() {
+            let next = i + c.len_utf8();
+            if is_line_break(c) || ends_sentence(c, &t[next..]) {
+                before = (next, true);
+                break;
+            }
+            if count + 1 >= SENTENCE {
+                before = (i, false);
+                break;
+            }
+        }
+        let core = t[b0..b1].trim_end_matches(is_closing);
+        if core
+            .chars()
+            .next_back()
+            .is_some_and(|c| is_line_break(c) || ends_sentence(c, &t[b0 + core.len()..]))
+        {
+            return (before, (b1, false));
+        }
+        for (count, (i, c)) in t[b1..].char_indices().enumerate() {
+            let at = b1 + i;
+            let next = at + c.len_utf8();
+            if is_line_break(c) {
+                return (before, (at, true));
+            }
+            if ends_sentence(c, &t[next..]) {
+                let close = t[next..].len() - t[next..].trim_start_matches(is_closing).len();
+                return (before, (next + close, false));
+            }
+            if count + 1 >= SENTENCE {
+                return (before, (next, false));
+            }
+        }
+        (before, (t.len(), true))
+    }
+
+    #[test]
+    fn the_walk_to_the_ends_agrees_with_the_definition() {
+        let pieces = [
+            "word",
+            " ",
+            ". ",
+            "! ",
+            "? ",
+            ";",
+            "\n",
+            "\r\n",
+            "”",
+            "\"",
+            ")",
+            "。",
+            "é",
+            "zażółć",
+            "… ",
+            "\u{2028}",
+            "U.S.",
+            "5.5",
+            "—",
+            "\u{85}",
+        ];
+        let long = ["word ", "zażółć ", "a,"];
+        let mut seed = 5u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for round in 0..3000 {
+            // Every third text runs on past the reach without a boundary.
+            let t: String = if round % 3 == 0 {
+                (0..next(700)).map(|_| long[next(long.len())]).collect()
+            } else {
+                (0..next(80)).map(|_| pieces[next(pieces.len())]).collect()
+            };
+            let source = text(&t);
+            let n = source.char_len();
+            let start = next(n + 1);
+            let end = start + next(n - start + 1);
+            let (b0, b1) = (source.byte_of(start).unwrap(), source.byte_of(end).unwrap());
+            let c = ClaimContext::sentence(&source, start, end);
+            let ((from, bounded_before), (to, bounded_after)) = ends_by_characters(&t, b0, b1);
+            let words = &t[from..b0];
+            let before = if bounded_before {
+                words.trim_start()
+            } else {
+                words
+            };
+            assert_eq!(
+                (c.before, c.bounded_before, c.after, c.bounded_after),
+                (before, bounded_before, &t[b1..to], bounded_after),
+                "{t:?} at {start}..{end}"
+            );
+        }
     }
 
     #[test]

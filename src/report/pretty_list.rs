@@ -12,14 +12,17 @@ use std::io::{self, Write};
 /// Entries rendered together, on one core.
 const CHUNK: usize = 2048;
 
-/// Writes `report` pretty-printed, with `items` as the value of its
-/// top-level key `key`, which `report` itself must serialise as `[]`.
-/// `None` when that empty list is not where it should be (nothing written).
-pub fn write<R: Serialize, T: Serialize + Sync>(
+/// Writes `report` pretty-printed, with `items`, each as `entry` makes it,
+/// as the value of its top-level key `key`, which `report` itself must
+/// serialise as `[]`. `None` when that empty list is not where it should
+/// be (nothing written). Entries are made as they are written: the list
+/// is never held whole in its JSON form.
+pub fn write<'a, R: Serialize, T: Sync, E: Serialize>(
     out: &mut impl Write,
     report: &R,
     key: &str,
-    items: &[T],
+    items: &'a [T],
+    entry: impl Fn(&'a T) -> E + Sync,
 ) -> io::Result<Option<()>> {
     let text = super::json::to_vec_pretty(report)?;
     // A top-level key is the only thing after a line break and exactly two
@@ -43,14 +46,14 @@ pub fn write<R: Serialize, T: Serialize + Sync>(
                 .zip(window.par_chunks(CHUNK))
                 .map(|(buf, chunk)| {
                     buf.clear();
-                    let mut entry = Vec::new();
+                    let mut rendered = Vec::new();
                     for item in chunk {
                         buf.extend_from_slice(b",\n    ");
                         // An entry of a list that is the value of a
                         // top-level key stands two levels in.
-                        entry.clear();
-                        super::json::to_writer_pretty(&mut entry, item)?;
-                        indent(buf, &entry);
+                        rendered.clear();
+                        super::json::to_writer_pretty(&mut rendered, &entry(item))?;
+                        indent(buf, &rendered);
                     }
                     Ok(())
                 })
@@ -116,7 +119,10 @@ mod tests {
             let expected = serde_json::to_vec_pretty(&whole).unwrap();
             let mut out = Vec::new();
             let without = Report { list: &[], ..whole };
-            assert_eq!(write(&mut out, &without, "list", &items).unwrap(), Some(()));
+            assert_eq!(
+                write(&mut out, &without, "list", &items, |item| item).unwrap(),
+                Some(())
+            );
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 String::from_utf8(expected).unwrap()

@@ -490,7 +490,7 @@ fn span_json(start: usize, end: usize, quote: &str) -> JsonSpan<'_> {
 }
 
 pub fn json(review: &Review) -> String {
-    let mut out = crate::report::json::to_string_pretty(&json_report(review));
+    let mut out = crate::report::json::to_string_pretty(&json_report(review, true));
     out.push('\n');
     out
 }
@@ -498,48 +498,53 @@ pub fn json(review: &Review) -> String {
 /// The JSON report, written as it is made (a large one is never held twice).
 pub fn write_json(review: &Review, out: impl std::io::Write) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    let mut report = json_report(review);
     // The drift, most of a large report, is rendered on all cores.
-    let drift = std::mem::take(&mut report.drift);
-    if crate::report::pretty_list::write(&mut out, &report, "drift", &drift)?.is_none() {
-        report.drift = drift;
+    let mut report = json_report(review, false);
+    if crate::report::pretty_list::write(&mut out, &report, "drift", &review.drift, json_drift)?
+        .is_none()
+    {
+        report.drift = review.drift.iter().map(json_drift).collect();
         crate::report::json::to_writer_pretty(&mut out, &report)?;
     }
     out.write_all(b"\n")?;
     out.flush()
 }
 
-fn json_report(review: &Review) -> JsonReport<'_> {
-    let drift = review
-        .drift
-        .iter()
-        .map(|d| {
-            let o = &d.outcome;
-            JsonDrift {
-                candidates: o
-                    .candidates
-                    .iter()
-                    .map(|c| span_json(c.start, c.end, &c.quote))
-                    .collect(),
-                confidence: o.confidence,
-                file: &d.file,
-                id: &d.id,
-                line: d.line,
-                new: o.new.as_ref().map(|n| span_json(n.start, n.end, &n.quote)),
-                old: span_json(d.old_start, d.old_end, &d.old_quote),
-                reason: o.reason,
-                signals: JsonSignals {
-                    diff: o.signals.diff.as_str(),
-                    margin: o.signals.margin,
-                    occurrences: o.signals.occurrences,
-                    prefix: o.signals.prefix,
-                    suffix: o.signals.suffix,
-                },
-                source: &d.source,
-                status: o.status.as_str(),
-            }
-        })
-        .collect();
+fn json_drift(d: &DriftEntry) -> JsonDrift<'_> {
+    let o = &d.outcome;
+    JsonDrift {
+        candidates: o
+            .candidates
+            .iter()
+            .map(|c| span_json(c.start, c.end, &c.quote))
+            .collect(),
+        confidence: o.confidence,
+        file: &d.file,
+        id: &d.id,
+        line: d.line,
+        new: o.new.as_ref().map(|n| span_json(n.start, n.end, &n.quote)),
+        old: span_json(d.old_start, d.old_end, &d.old_quote),
+        reason: o.reason,
+        signals: JsonSignals {
+            diff: o.signals.diff.as_str(),
+            margin: o.signals.margin,
+            occurrences: o.signals.occurrences,
+            prefix: o.signals.prefix,
+            suffix: o.signals.suffix,
+        },
+        source: &d.source,
+        status: o.status.as_str(),
+    }
+}
+
+/// The report; its drift list only `with_drift` (a large one is written as
+/// it is made).
+fn json_report(review: &Review, with_drift: bool) -> JsonReport<'_> {
+    let drift = if with_drift {
+        review.drift.iter().map(json_drift).collect()
+    } else {
+        Vec::new()
+    };
     JsonReport {
         base: &review.base,
         changes: review
@@ -679,7 +684,7 @@ fn per_source(review: &Review) -> Vec<(&str, [usize; 6])> {
             .iter()
             .position(|s| *s == d.outcome.status)
             .unwrap_or(0);
-        match rows.iter_mut().find(|(p, _)| *p == d.source) {
+        match rows.iter_mut().find(|(p, _)| *p == &*d.source) {
             Some((_, counts)) => counts[i] += 1,
             None => {
                 let mut counts = [0; 6];
