@@ -3,7 +3,6 @@
 //! byte offsets (what Rust strings use).
 
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::Arc;
 use unicode_segmentation::GraphemeCursor;
 
@@ -167,12 +166,12 @@ impl SourceText {
     pub fn occurrences_of_each<'n>(
         &self,
         needles: &[&'n str],
-    ) -> HashMap<&'n str, Vec<(usize, usize)>> {
+    ) -> foldhash::HashMap<&'n str, Vec<(usize, usize)>> {
         let mut distinct: Vec<&'n str> =
             needles.iter().copied().filter(|n| !n.is_empty()).collect();
         distinct.sort_unstable();
         distinct.dedup();
-        let mut found: HashMap<&'n str, Vec<(usize, usize)>> =
+        let mut found: foldhash::HashMap<&'n str, Vec<(usize, usize)>> =
             distinct.iter().map(|n| (*n, Vec::new())).collect();
         // Searching for each quote on its own is cheapest for a few quotes;
         // for more, building a substring searcher per quote (a tenth of a

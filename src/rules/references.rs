@@ -11,7 +11,6 @@ use crate::workspace::at;
 use crate::yaml::{Node, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The checks of one file's annotations against the vocabulary: kinds,
 /// where they may live, and their attributes.
@@ -36,9 +35,9 @@ pub struct Tagged {
 /// A short, stable hash of an id, the same in every run (FNV-1a).
 /// Two ids may share one; that only makes a partial run check more.
 pub fn topic(id: &str) -> u64 {
-    let mut hash = IdHasher::default();
-    hash.write(id.as_bytes());
-    hash.finish()
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// What a partial run checks again: duplicates of the ids whose topic is
@@ -101,28 +100,7 @@ pub fn check_vocabulary(vocabulary: &Vocabulary) -> Vec<Finding> {
     findings
 }
 
-/// FNV-1a, 64 bits: fast for short keys such as ids, and stable across runs.
-struct IdHasher(u64);
-
-impl Default for IdHasher {
-    fn default() -> Self {
-        IdHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Index<'w> = HashMap<&'w str, (&'w FileResult, &'w Entry), BuildHasherDefault<IdHasher>>;
+type Index<'w> = foldhash::HashMap<&'w str, (&'w FileResult, &'w Entry)>;
 
 /// The first definition of each id, in the order of the results. A
 /// duplicate is reported at both places, each naming the other: which of
@@ -134,11 +112,11 @@ fn index_ids<'w>(
     scope: Option<&Scope>,
     findings: &mut Vec<Tagged>,
 ) -> Index<'w> {
-    let mut index: Index = HashMap::with_capacity_and_hasher(
+    let mut index: Index = foldhash::HashMap::with_capacity_and_hasher(
         results.iter().map(|r| r.entries.len()).sum(),
-        BuildHasherDefault::default(),
+        Default::default(),
     );
-    let mut reported_first: HashSet<&str> = HashSet::new();
+    let mut reported_first: foldhash::HashSet<&str> = Default::default();
     for result in results {
         for entry in &result.entries {
             let id = entry.id.value.as_str();

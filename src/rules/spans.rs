@@ -267,7 +267,7 @@ pub fn check_file_spans(file: &AnnotationFile, source: &SourceText, findings: &m
     }
 }
 
-type Occurrences<'q> = std::collections::HashMap<&'q str, Vec<(usize, usize)>>;
+type Occurrences<'q> = foldhash::HashMap<&'q str, Vec<(usize, usize)>>;
 
 fn check_span(
     file: &AnnotationFile,
