@@ -503,7 +503,7 @@ fn load_tree<T>(
 pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
     // UTF-8 is checked once, here: a large workspace is hundreds of MB.
     match yaml::checked_text(bytes) {
-        Ok(text) => annotation_file_of_text(path, &Arc::from(text)),
+        Ok(text) => annotation_file_of_text(path, &Arc::new(text.to_string())),
         Err(err) => Loaded {
             value: None,
             findings: vec![*yaml_finding(path, err)],
@@ -511,26 +511,28 @@ pub fn annotation_file(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
     }
 }
 
-/// [`annotation_file`] for bytes the caller is done with, which are freed
-/// before the file is parsed (a large file's tree and model reuse their
-/// memory); also returns the text as read, any invalid UTF-8 replaced.
-pub fn annotation_file_owned(path: &str, bytes: Vec<u8>) -> (Arc<str>, Loaded<AnnotationFile>) {
-    let text: Arc<str> = match yaml::checked_text(&bytes) {
-        Ok(text) => Arc::from(text),
-        Err(err) => {
+/// [`annotation_file`] for bytes the caller is done with, which become the
+/// file's text without a copy; also returns the text as read, any invalid
+/// UTF-8 replaced.
+pub fn annotation_file_owned(path: &str, bytes: Vec<u8>) -> (Arc<String>, Loaded<AnnotationFile>) {
+    let text = match yaml::checked_string(bytes) {
+        Ok(text) => Arc::new(text),
+        Err((bytes, err)) => {
             let loaded = Loaded {
                 value: None,
                 findings: vec![*yaml_finding(path, err)],
             };
-            return (Arc::from(String::from_utf8_lossy(&bytes).as_ref()), loaded);
+            return (
+                Arc::new(String::from_utf8_lossy(&bytes).into_owned()),
+                loaded,
+            );
         }
     };
-    drop(bytes);
     let loaded = annotation_file_of_text(path, &text);
     (text, loaded)
 }
 
-fn annotation_file_of_text(path: &str, text: &Arc<str>) -> Loaded<AnnotationFile> {
+fn annotation_file_of_text(path: &str, text: &Arc<String>) -> Loaded<AnnotationFile> {
     if text.len() >= READ_AS_PARSED_BYTES {
         if let Some(loaded) = annotation_file_as_parsed(path, text) {
             return loaded;
@@ -569,7 +571,7 @@ fn read_annotations(file: &str, text: &str, items: Vec<Node>, anchored: bool) ->
 /// it. Whether the file has a `source` (which the annotations' rules need)
 /// is guessed from its text and checked on the tree: when the guess or
 /// anything else does not fit, `None`, and the file is read as usual.
-fn annotation_file_as_parsed(path: &str, text: &Arc<str>) -> Option<Loaded<AnnotationFile>> {
+fn annotation_file_as_parsed(path: &str, text: &Arc<String>) -> Option<Loaded<AnnotationFile>> {
     let yaml_text: &str = text;
     let bytes = yaml_text.as_bytes();
     let anchored =
@@ -643,7 +645,7 @@ fn take_annotations(root: &mut Node) -> Vec<Node> {
 fn read_annotation_file(
     r: &mut Reader,
     root: &mut Node,
-    text: Arc<str>,
+    text: Arc<String>,
     pre_read: Option<Vec<ReadAnnotations>>,
 ) -> Option<AnnotationFile> {
     let owned = take_annotations(root);
@@ -1392,7 +1394,7 @@ mod tests {
     /// The ordinary way: the whole tree first, then the model.
     fn annotation_file_from_tree(path: &str, bytes: &[u8]) -> Loaded<AnnotationFile> {
         load_with(path, bytes, |reader, root| {
-            let text = Arc::from(std::str::from_utf8(bytes).unwrap());
+            let text = Arc::new(std::str::from_utf8(bytes).unwrap().to_string());
             read_annotation_file(reader, root, text, None)
         })
     }

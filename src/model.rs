@@ -25,7 +25,7 @@ pub struct AnnotationFile {
     /// Workspace-relative path, `/`-separated.
     pub path: String,
     /// The YAML text as read, for snippets and format-preserving edits.
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     pub source: Option<At<String>>,
     pub sha256: Option<At<String>>,
     pub annotations: Vec<Annotation>,

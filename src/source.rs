@@ -32,7 +32,7 @@ pub struct NotUtf8 {
 
 #[derive(Debug)]
 pub struct SourceText {
-    text: Arc<str>,
+    text: Arc<String>,
     sha256: String,
     char_len: usize,
     /// Byte offset of code point `i * STRIDE`; empty when the text is ASCII
@@ -76,7 +76,7 @@ impl SourceText {
             (count, checkpoints)
         };
         SourceText {
-            text: Arc::from(text),
+            text: Arc::new(text),
             sha256,
             char_len,
             checkpoints,
@@ -87,7 +87,7 @@ impl SourceText {
         &self.text
     }
 
-    pub fn shared_text(&self) -> Arc<str> {
+    pub fn shared_text(&self) -> Arc<String> {
         Arc::clone(&self.text)
     }
 

@@ -901,7 +901,7 @@ pub struct Workspace {
     /// What is known of each pin that differs from its source, by sha256.
     pub pins: BTreeMap<String, PinStatus>,
     /// Texts of the YAML files read, for snippets in reports.
-    pub yaml_texts: BTreeMap<String, Arc<str>>,
+    pub yaml_texts: BTreeMap<String, Arc<String>>,
     /// Number of annotation files found (including unreadable ones).
     pub file_count: usize,
     /// Findings from loading: YAML and structure.
@@ -947,7 +947,7 @@ impl Workspace {
             .par_iter()
             .map(|rel| -> Result<_, WorkspaceError> {
                 if let Some(size) = tree.too_large(root, rel)? {
-                    return Ok(Some((rel.clone(), Arc::from(""), too_large(rel, size))));
+                    return Ok(Some((rel.clone(), Arc::default(), too_large(rel, size))));
                 }
                 // A file stored as the very blob `other` read needs no
                 // reading: its blob id is the hash of those bytes.
@@ -987,7 +987,7 @@ impl Workspace {
             if let Some(bytes) = bytes {
                 yaml_texts.insert(
                     path.to_string(),
-                    Arc::from(String::from_utf8_lossy(bytes).as_ref()),
+                    Arc::new(String::from_utf8_lossy(bytes).into_owned()),
                 );
             }
         }

@@ -146,6 +146,25 @@ pub fn parse_mapped(text: &str, map: PieceFn) -> Result<(Node, Option<Mapped>), 
 /// The text of a file within the size limit that is UTF-8: checked once,
 /// then parsed with [`parse_str`] or [`parse_mapped`].
 pub fn checked_text(bytes: &[u8]) -> Result<&str, YamlError> {
+    checked_size(bytes)?;
+    std::str::from_utf8(bytes).map_err(|err| not_utf8(bytes, err))
+}
+
+/// [`checked_text`] for bytes the caller is done with: the text is the
+/// same memory, not a copy; on failure, the bytes come back with the error.
+pub fn checked_string(bytes: Vec<u8>) -> Result<String, (Vec<u8>, YamlError)> {
+    if let Err(err) = checked_size(&bytes) {
+        return Err((bytes, err));
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let utf8 = err.utf8_error();
+        let bytes = err.into_bytes();
+        let err = not_utf8(&bytes, utf8);
+        (bytes, err)
+    })
+}
+
+fn checked_size(bytes: &[u8]) -> Result<(), YamlError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(YamlError {
             kind: YamlErrorKind::Limit,
@@ -163,28 +182,26 @@ pub fn checked_text(bytes: &[u8]) -> Result<&str, YamlError> {
             help: None,
         });
     }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            let offset = err.valid_up_to();
-            let (line, column) = line_column(bytes, offset);
-            return Err(YamlError {
-                kind: YamlErrorKind::Syntax,
-                message: format!(
-                    "the file is not valid UTF-8: byte 0x{:02x} at byte offset {offset}",
-                    bytes[offset]
-                ),
-                pos: Pos {
-                    line,
-                    column,
-                    start: offset,
-                    end: offset + 1,
-                },
-                help: None,
-            });
-        }
-    };
-    Ok(text)
+    Ok(())
+}
+
+fn not_utf8(bytes: &[u8], err: std::str::Utf8Error) -> YamlError {
+    let offset = err.valid_up_to();
+    let (line, column) = line_column(bytes, offset);
+    YamlError {
+        kind: YamlErrorKind::Syntax,
+        message: format!(
+            "the file is not valid UTF-8: byte 0x{:02x} at byte offset {offset}",
+            bytes[offset]
+        ),
+        pos: Pos {
+            line,
+            column,
+            start: offset,
+            end: offset + 1,
+        },
+        help: None,
+    }
 }
 
 /// Parses one YAML document from text: files in the plain shape of most

@@ -55,7 +55,7 @@ pub fn anchor(root: &Path, paths: &[PathBuf], dry_run: bool) -> Result<Anchoring
         })?;
         result.texts.insert(
             rel.clone(),
-            Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+            Arc::new(String::from_utf8_lossy(&bytes).into_owned()),
         );
         let planned = plan_file(root, &rel, &bytes);
         if let Some(source) = planned.source_text {
@@ -90,7 +90,7 @@ struct PlannedFile {
     findings: Vec<Finding>,
     change: Option<(AnchoredFile, String)>,
     source_path: Option<String>,
-    source_text: Option<Arc<str>>,
+    source_text: Option<Arc<String>>,
 }
 
 fn entries(node: &Node) -> &[(Key, Node)] {

@@ -136,7 +136,7 @@ fn text_for_report(
     tree: &Tree,
     annotation_files: &[String],
     file: &str,
-) -> Option<Arc<str>> {
+) -> Option<Arc<String>> {
     let yaml = annotation_files
         .binary_search_by(|p| p.as_str().cmp(file))
         .is_ok()
@@ -150,7 +150,7 @@ fn text_for_report(
             }
         }
         let bytes = tree.read(root, file).ok()??;
-        return Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+        return Some(Arc::new(String::from_utf8_lossy(&bytes).into_owned()));
     }
     if file.starts_with("seeds/") {
         return tree.read_source(root, file).ok().map(|s| s.shared_text());

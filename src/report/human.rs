@@ -474,7 +474,7 @@ mod tests {
     use crate::finding::Code;
 
     fn one(text: &str, start: usize, end: usize, line: u32, column: u32) -> String {
-        let texts: Texts = [("f.yaml".to_string(), Arc::from(text))].into();
+        let texts: Texts = [("f.yaml".to_string(), Arc::new(text.to_string()))].into();
         let place = Place {
             file: "f.yaml".to_string(),
             line,

@@ -28,7 +28,7 @@ pub struct Checked {
 
 /// Texts of the files findings point into, keyed by workspace-relative
 /// path, so reporters can show snippets without reading files.
-pub type Texts = BTreeMap<String, Arc<str>>;
+pub type Texts = BTreeMap<String, Arc<String>>;
 
 pub fn count(findings: &[Finding], severity: Severity) -> usize {
     findings.iter().filter(|f| f.severity == severity).count()
