@@ -200,7 +200,10 @@ fn not_utf8(bytes: &[u8], err: std::str::Utf8Error) -> YamlError {
             start: offset,
             end: offset + 1,
         },
-        help: None,
+        help: Some(
+            "annotation files are UTF-8 text: save the file as UTF-8 in your editor (or convert it with `iconv -t UTF-8`)"
+                .into(),
+        ),
     }
 }
 

@@ -37,7 +37,18 @@ fn yaml_syntax() {
 fn yaml_syntax_for_non_utf8_annotation_file() {
     let ws = Ws::new();
     ws.write(A, b"annotations:\n  - id: a\xe91\n".as_slice());
-    assert_findings(&ws.validate(), 1, &[("yaml-syntax", A, 2, 10)]);
+    let run = ws.validate();
+    assert_findings(&run, 1, &[("yaml-syntax", A, 2, 10)]);
+    let json = run.json();
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "the file is not valid UTF-8: byte 0xe9 at byte offset 22"
+    );
+    assert_eq!(
+        finding["help"],
+        "annotation files are UTF-8 text: save the file as UTF-8 in your editor (or convert it with `iconv -t UTF-8`)"
+    );
 }
 
 #[test]
