@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Changes whenever the stored form or the meaning of a result changes.
-const FORMAT: &str = "annot check cache 3";
+const FORMAT: &str = "annot check cache 4";
 
 pub struct Cache {
     dir: PathBuf,
@@ -195,7 +195,7 @@ impl Counted {
 }
 
 /// Changes whenever the stored form or the meaning of a summary changes.
-const SUMMARY_FORMAT: &str = "annot validation summary 3\n";
+const SUMMARY_FORMAT: &str = "annot validation summary 4\n";
 
 /// What a full validation leaves for the next run, so that a run which
 /// finds only a few files changed checks only what those files can affect:
@@ -308,7 +308,7 @@ fn bucket(topic: u64) -> usize {
 
 impl Topics {
     pub fn new(mut pairs: Vec<(u64, u32)>) -> Topics {
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         pairs.dedup();
         let mut starts = Vec::with_capacity(BUCKETS + 1);
         let mut at = 0;
@@ -556,7 +556,23 @@ fn put_findings(out: &mut Vec<u8>, findings: &[Finding]) {
 /// run, so they are stored as length-prefixed fields, not as text. The
 /// findings (usually none) are stored as JSON.
 fn encode(result: &FileResult) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + result.entries.len() * 96);
+    // Room for everything, so that the buffer never grows: a value and
+    // its four numbers take at most its length and 25 bytes.
+    let at_room = |at: &At<String>| at.value.len() + 25;
+    let room = result
+        .entries
+        .iter()
+        .map(|e| {
+            at_room(&e.id)
+                + at_room(&e.kind)
+                + 5
+                + e.links
+                    .iter()
+                    .map(|l| at_room(&l.rel) + at_room(&l.target))
+                    .sum::<usize>()
+        })
+        .sum::<usize>();
+    let mut out = Vec::with_capacity(256 + result.path.len() + room);
     out.extend_from_slice(FORMAT.as_bytes());
     put_str(&mut out, &result.path);
     put_findings(&mut out, &result.findings);
@@ -568,7 +584,7 @@ fn encode(result: &FileResult) -> Vec<u8> {
     for entry in &result.entries {
         put_at(&mut out, &entry.id);
         put_at(&mut out, &entry.kind);
-        put_u32(&mut out, entry.links.len() as u32);
+        put_var(&mut out, entry.links.len() as u64);
         for link in &entry.links {
             put_at(&mut out, &link.rel);
             put_at(&mut out, &link.target);
@@ -592,7 +608,7 @@ fn decode(bytes: &[u8]) -> Option<FileResult> {
     for _ in 0..count {
         let id = r.at()?;
         let kind = r.at()?;
-        let links_count = r.u32()? as usize;
+        let links_count = r.var_usize()?;
         let mut links = Vec::with_capacity(links_count.min(64));
         for _ in 0..links_count {
             links.push(LinkEntry {
@@ -617,8 +633,19 @@ fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
 
+/// A number in seven-bit groups, low group first (LEB128): the numbers of
+/// a result are mostly small, and a large workspace's summary is read back
+/// and written whole.
+fn put_var(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
 fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u32(out, s.len() as u32);
+    put_var(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
 }
 
@@ -634,14 +661,11 @@ fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
 
 fn put_at(out: &mut Vec<u8>, at: &At<String>) {
     put_str(out, &at.value);
-    for n in [
-        at.pos.line,
-        at.pos.column,
-        at.pos.start as u32,
-        at.pos.end as u32,
-    ] {
-        put_u32(out, n);
-    }
+    put_var(out, u64::from(at.pos.line));
+    put_var(out, u64::from(at.pos.column));
+    put_var(out, at.pos.start as u64);
+    // The end as its distance from the start: a place is mostly short.
+    put_var(out, at.pos.end.saturating_sub(at.pos.start) as u64);
 }
 
 fn put_opt_at(out: &mut Vec<u8>, at: Option<&At<String>>) {
@@ -676,6 +700,28 @@ impl Reader<'_> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
+    fn var(&mut self) -> Option<u64> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let [byte] = *self.take(1)? else {
+                return None;
+            };
+            n |= u64::from(byte & 0x7f).checked_shl(shift)?;
+            if byte < 0x80 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn var_u32(&mut self) -> Option<u32> {
+        u32::try_from(self.var()?).ok()
+    }
+
+    fn var_usize(&mut self) -> Option<usize> {
+        usize::try_from(self.var()?).ok()
+    }
+
     fn findings(&mut self) -> Option<Vec<Finding>> {
         let text = self.string()?;
         if text.is_empty() {
@@ -693,7 +739,7 @@ impl Reader<'_> {
     }
 
     fn string(&mut self) -> Option<String> {
-        let len = self.u32()? as usize;
+        let len = self.var_usize()?;
         String::from_utf8(self.take(len)?.to_vec()).ok()
     }
 
@@ -707,10 +753,10 @@ impl Reader<'_> {
 
     fn at(&mut self) -> Option<At<String>> {
         let value = self.string()?;
-        let line = self.u32()?;
-        let column = self.u32()?;
-        let start = self.u32()? as usize;
-        let end = self.u32()? as usize;
+        let line = self.var_u32()?;
+        let column = self.var_u32()?;
+        let start = self.var_usize()?;
+        let end = start.checked_add(self.var_usize()?)?;
         Some(At::new(
             value,
             Pos {
@@ -779,5 +825,38 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(decode(&longer), None);
+    }
+
+    #[test]
+    fn numbers_of_every_size_read_back_as_written() {
+        let mut numbers: Vec<u64> = vec![0, 1, 0x7f, 0x80, 0x3fff, 0x4000, u64::from(u32::MAX)];
+        numbers.extend((0..64).map(|bit| 1u64 << bit));
+        numbers.push(u64::MAX);
+        for n in numbers {
+            let mut out = Vec::new();
+            put_var(&mut out, n);
+            let mut r = Reader { bytes: &out };
+            assert_eq!(r.var(), Some(n), "{n}");
+            assert!(r.bytes.is_empty(), "{n} left bytes behind");
+            // Cut short, a number is not read.
+            let mut short = Reader {
+                bytes: &out[..out.len() - 1],
+            };
+            assert_eq!(short.var(), None, "{n} cut short");
+        }
+        // Eleven continued groups are more than 64 bits: refused, not wrapped.
+        let mut r = Reader { bytes: &[0xff; 11] };
+        assert_eq!(r.var(), None);
+        // A place at the far end of a large file keeps its numbers.
+        let pos = Pos {
+            line: u32::MAX,
+            column: 70_000,
+            start: 5_000_000_000,
+            end: 5_000_000_007,
+        };
+        let mut out = Vec::new();
+        put_at(&mut out, &At::new("x".to_string(), pos));
+        let mut r = Reader { bytes: &out };
+        assert_eq!(r.at(), Some(At::new("x".to_string(), pos)));
     }
 }

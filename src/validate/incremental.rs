@@ -46,7 +46,13 @@ pub(super) fn summarize(
             FileSummary::new(content, reusable, without_entries(result))
         })
         .collect();
-    let ids = Topics::new(
+    let (ids, targets) = rayon::join(|| ids_by_topic(results), || targets_by_topic(results));
+    Summary::new(files, ids, targets, found.to_vec())
+}
+
+/// Which files define an id of each topic.
+fn ids_by_topic(results: &[FileResult]) -> Topics {
+    Topics::new(
         results
             .par_iter()
             .enumerate()
@@ -57,8 +63,12 @@ pub(super) fn summarize(
                     .map(move |entry| (rules::topic(&entry.id.value), i as u32))
             })
             .collect(),
-    );
-    let targets = Topics::new(
+    )
+}
+
+/// Which files link to a target of each topic.
+fn targets_by_topic(results: &[FileResult]) -> Topics {
+    Topics::new(
         results
             .par_iter()
             .enumerate()
@@ -71,8 +81,7 @@ pub(super) fn summarize(
                 })
             })
             .collect(),
-    );
-    Summary::new(files, ids, targets, found.to_vec())
+    )
 }
 
 fn without_entries(result: &FileResult) -> FileResult {
