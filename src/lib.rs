@@ -15,6 +15,7 @@ pub mod edit;
 pub mod finding;
 pub mod history;
 pub mod load;
+pub mod merge;
 pub mod model;
 pub mod report;
 pub mod review;

@@ -1,7 +1,7 @@
 //! The `annot` command line: parses arguments, calls the library, picks a
 //! renderer and sets the exit status (0 clean, 1 findings, 2 could not run).
 
-use annot::commands::{self, HookInstall, HookUninstall, InitAction};
+use annot::commands::{self, HookInstall, HookUninstall, InitAction, MergeOutcome};
 use annot::finding::Severity;
 use annot::report::{self, github, human, json, ls as ls_report, review as review_report, show};
 use annot::workspace::{self, WorkspaceError};
@@ -121,6 +121,25 @@ enum Command {
         #[arg(long)]
         ids: bool,
     },
+    /// Merge an annotation file by annotation id, as git's merge driver
+    /// (`annot hook install --drivers` sets it up): writes the result into
+    /// OURS; exit 1 when annotations conflict.
+    MergeDriver {
+        /// The common ancestor (git's %O).
+        base: PathBuf,
+        /// Our version, which receives the result (git's %A).
+        ours: PathBuf,
+        /// Their version (git's %B).
+        theirs: PathBuf,
+        /// The file's path in the repository, for messages (git's %P).
+        path: Option<String>,
+        /// The length of conflict markers (git's %L).
+        #[arg(default_value_t = 7)]
+        marker_size: usize,
+    },
+    /// Print an annotation file as one line per annotation (id, kind, span,
+    /// quote, links), for `git diff` (a textconv driver).
+    Textconv { file: PathBuf },
     /// Git hooks.
     Hook {
         #[command(subcommand)]
@@ -134,9 +153,16 @@ enum Command {
 enum HookAction {
     /// Write a git pre-commit hook that runs `annot validate --staged`.
     Install {
-        /// Replace a pre-commit hook that annot did not write.
+        /// Replace a pre-commit hook (and, with --drivers, merge and diff
+        /// drivers named `annot`) that annot did not write.
         #[arg(long)]
         force: bool,
+        /// Also set up annot's merge driver and diff textconv for
+        /// annotation files: the `.gitattributes` lines and the
+        /// repository's git config (which is not cloned: each clone runs
+        /// this once).
+        #[arg(long)]
+        drivers: bool,
     },
     /// Stop checking this workspace before each commit: take it out of
     /// annot's pre-commit hook (and remove the hook when no workspace is
@@ -232,6 +258,32 @@ fn clean_up_before_writing(root: &Path) {
     for path in commands::remove_stale_temps(root) {
         eprintln!("note: removed {path}, a temporary file an interrupted annot left behind");
     }
+}
+
+/// What `annot hook install --drivers` says it did.
+fn drivers_message(done: &commands::DriversInstall) -> String {
+    let mut out = String::new();
+    if done.attributes_added.is_empty() {
+        out.push_str(
+            ".gitattributes already sends annotation files to annot's merge and diff drivers\n",
+        );
+    } else {
+        for line in &done.attributes_added {
+            out.push_str(&format!("added `{line}` to .gitattributes\n"));
+        }
+    }
+    if done.config_written.is_empty() {
+        out.push_str("the repository's git config already has annot's merge driver and textconv; nothing changed\n");
+    } else {
+        for (key, value) in &done.config_written {
+            out.push_str(&format!(
+                "set {key} to `{}` in the repository's git config\n",
+                report::visible(value)
+            ));
+        }
+        out.push_str("`git merge` now merges annotation files by id, and `git diff` shows them one annotation a line (git config is not cloned: each clone runs `annot hook install --drivers` once)\n");
+    }
+    out
 }
 
 fn print(text: &str) {
@@ -347,6 +399,19 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 };
                 out.push_str(&format!("{what} {path}\n"));
             }
+            match commands::drivers_install(&dir, false) {
+                Ok(done) => out.push_str(&drivers_message(&done)),
+                Err(WorkspaceError::ForeignDriver { key, value }) => out.push_str(&format!(
+                    "left the repository's {key} as it is (`{}`, not annot's): `annot hook install --drivers --force` replaces it\n",
+                    report::visible(&value)
+                )),
+                Err(_) => {
+                    for line in commands::add_driver_attributes(&dir)? {
+                        out.push_str(&format!("added `{line}` to .gitattributes\n"));
+                    }
+                    out.push_str("this folder is not in a git repository yet: after `git init`, run `annot hook install --drivers` to check commits and merge annotation files by id\n");
+                }
+            }
             out.push_str("next: put source documents in seeds/, write annotations in annotations/*.yaml, then run `annot anchor` and `annot validate`\n");
             print(&style().for_terminal(out));
             Ok(ExitCode::SUCCESS)
@@ -459,9 +524,14 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {
-            action: HookAction::Install { force },
+            action: HookAction::Install { force, drivers },
         } => {
             let root = root(cli.directory.as_deref())?;
+            let driver_message = if drivers {
+                Some(drivers_message(&commands::drivers_install(&root, force)?))
+            } else {
+                None
+            };
             let message = match commands::hook_install(&root, force)? {
                 HookInstall::Installed(path) => format!(
                     "installed {}: each `git commit` now runs `annot validate --staged` first",
@@ -481,6 +551,45 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 ),
             };
             print(&format!("{message}\n"));
+            if let Some(driver_message) = driver_message {
+                print(&driver_message);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::MergeDriver {
+            base,
+            ours,
+            theirs,
+            path,
+            marker_size,
+        } => {
+            let shown = report::visible(&path.unwrap_or_else(|| ours.display().to_string()));
+            let outcome = commands::merge_driver(&base, &ours, &theirs, marker_size)?;
+            let (message, code) = match outcome {
+                MergeOutcome::Clean => return Ok(ExitCode::SUCCESS),
+                MergeOutcome::Conflicts(keys) => (
+                    format!(
+                        "annot merge-driver: {shown}: merged by annotation id; {} conflict ({}): each is marked around the whole annotation, so keep one side of each (or combine them), then run `annot validate`",
+                        if keys.len() == 1 { "1 annotation or field".to_string() } else { format!("{} annotations or fields", keys.len()) },
+                        keys.iter().map(|k| report::visible(k)).collect::<Vec<_>>().join(", ")
+                    ),
+                    1,
+                ),
+                MergeOutcome::LineMerge { conflicts } => (
+                    format!(
+                        "annot merge-driver: {shown}: a side is not an annotation file that can be merged by id (not valid YAML, annotations in flow style, an annotation without an id, or an id twice), so git's line merge was used ({conflicts} conflict{}); check the result and run `annot validate`",
+                        if conflicts == 1 { "" } else { "s" }
+                    ),
+                    1,
+                ),
+            };
+            eprintln!("{message}");
+            Ok(ExitCode::from(code))
+        }
+        Command::Textconv { file } => {
+            let bytes = commands::textconv(&file)?;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&bytes);
             Ok(ExitCode::SUCCESS)
         }
         Command::Hook {

@@ -68,6 +68,12 @@ pub enum WorkspaceError {
         help("remove the `annot validate --staged` line from that hook yourself")
     )]
     ForeignHook { path: String },
+    #[error("the repository's git config sets {key} to `{value}`, which annot did not write, so annot leaves it alone")]
+    #[diagnostic(
+        code(annot::driver_foreign),
+        help("`annot hook install --drivers --force` replaces it with annot's; or remove it with `git config --unset {key}` and run the command again")
+    )]
+    ForeignDriver { key: String, value: String },
     #[error("`{id}` could not be looked up: a file that mentions it could not be read\n{files}")]
     #[diagnostic(
         code(annot::unreadable_file),

@@ -138,7 +138,7 @@ pub fn hook_uninstall(root: &Path) -> Result<HookUninstall, WorkspaceError> {
 }
 
 /// The path of the running annot, which the hook calls.
-fn current_exe() -> String {
+pub(super) fn current_exe() -> String {
     std::env::current_exe()
         .ok()
         .and_then(|p| p.canonicalize().ok())
@@ -226,7 +226,7 @@ fn workspaces_in(script: &str) -> Vec<String> {
 }
 
 /// Quotes a string for a POSIX shell.
-fn shell_quote(s: &str) -> String {
+pub(super) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 

@@ -2,6 +2,7 @@
 //! `main.rs` only parses arguments and renders what these return.
 
 mod anchor;
+mod drivers;
 mod hook;
 mod init;
 mod ls;
@@ -9,6 +10,10 @@ mod show;
 mod validate;
 
 pub use anchor::{anchor, AnchoredFile, Anchoring};
+pub use drivers::{
+    add_attributes as add_driver_attributes, drivers_install, merge_driver, textconv,
+    DriversInstall, MergeOutcome, DRIVER_ATTRIBUTES,
+};
 pub use hook::{hook_install, hook_uninstall, HookInstall, HookUninstall};
 pub use init::{init, InitAction, ANNOTATIONS_SCHEMA, SOURCES_SCHEMA, VOCABULARY_SCHEMA};
 pub use ls::{ls, Listed, Listing, Unlisted};

@@ -11,6 +11,7 @@ pub mod quote_diff;
 pub mod review;
 pub mod show;
 pub mod text;
+pub mod textconv;
 
 pub use text::{visible, Style};
 
