@@ -26,7 +26,11 @@ pub struct Merged {
 /// valid YAML, annotations written in flow style, an annotation without a
 /// string id, one id twice): the caller falls back to a line merge.
 pub fn merge(base: &str, ours: &str, theirs: &str, marker_size: usize) -> Option<Merged> {
-    let (o, a, b) = (Doc::read(base)?, Doc::read(ours)?, Doc::read(theirs)?);
+    let (o, (a, b)) = rayon::join(
+        || Doc::read(base),
+        || rayon::join(|| Doc::read(ours), || Doc::read(theirs)),
+    );
+    let (o, a, b) = (o?, a?, b?);
     let eol = if ours.contains("\r\n") || (ours.is_empty() && theirs.contains("\r\n")) {
         "\r\n"
     } else {
@@ -51,7 +55,10 @@ pub fn merge(base: &str, ours: &str, theirs: &str, marker_size: usize) -> Option
             }
         }
     }
-    if !items_done && !(a.items.is_empty() && b.items.is_empty()) {
+    // Annotations left without the `annotations:` key that holds them
+    // (one side removed it): no merge by id can place them.
+    let has_items = !a.items.is_empty() || !b.items.is_empty();
+    if has_items && !items_done {
         return None;
     }
     let tail = three_way_text(&o.tail, &a.tail, &b.tail);
@@ -197,7 +204,11 @@ impl Doc {
             if !seen.insert(id.to_string()) {
                 return None;
             }
-            let end = line_after(text, edit::content_end(text, item));
+            let end = comments_below(
+                text,
+                line_after(text, edit::content_end(text, item)),
+                item.pos.column,
+            );
             if end <= at {
                 return None;
             }
@@ -260,6 +271,23 @@ fn item_parts(text: &str, start: usize, end: usize, item: &Node) -> Option<Parts
         dash,
         fields: pieces,
     })
+}
+
+/// Extends an item that ends at `end` over the comment lines right below
+/// it that are indented like its fields (deeper than the dash), which
+/// belong to it rather than to the next item. `column` is the 1-based
+/// column of the item's first key.
+fn comments_below(text: &str, mut end: usize, column: u32) -> usize {
+    while end < text.len() {
+        let next = line_after(text, end);
+        let line = &text[end..next];
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if !line.trim_start_matches(' ').starts_with('#') || indent + 1 < column as usize {
+            break;
+        }
+        end = next;
+    }
+    end
 }
 
 fn piece(key: &str, text: &str, value: serde_json::Value) -> Piece {

@@ -148,7 +148,8 @@ fn merged_with_conflict(base: &str, ours: &str, theirs: &str) -> Outcome {
         out.ws.write(FILE, &resolved);
         let validate = out.ws.validate();
         assert_eq!(
-            validate.status, 0,
+            validate.status,
+            0,
             "taking {} of every hunk:\n{resolved}\n{}",
             if side { "ours" } else { "theirs" },
             validate.stdout
@@ -161,7 +162,7 @@ fn merged_with_conflict(base: &str, ours: &str, theirs: &str) -> Outcome {
 #[test]
 fn annotations_added_at_the_end_on_both_sides_are_all_kept_ours_first() {
     let base = base();
-    let ours = add(&base, "a.ran", "cat ran", 29);
+    let ours = add(&base, "a.ran", "cat ran", 28);
     let theirs = add(&base, "a.the", "The cat", 0);
     let out = merged_clean(&base, &ours, &theirs);
     assert_eq!(out.text, add(&ours, "a.the", "The cat", 0));
@@ -183,18 +184,29 @@ fn edits_of_different_annotations_merge() {
 fn edits_of_different_fields_of_one_annotation_merge() {
     let base = base();
     let ours = base.replace("note: first", "note: ours");
-    let theirs = base.replace("    quote: cat sat\n", "    quote: cat sat\n    prefix: \"The \"\n");
+    let theirs = base.replace(
+        "    quote: cat sat\n",
+        "    quote: cat sat\n    prefix: \"The \"\n",
+    );
     let out = merged_clean(&base, &ours, &theirs);
     assert_eq!(
         out.text,
-        ours.replace("    quote: cat sat\n", "    quote: cat sat\n    prefix: \"The \"\n")
+        ours.replace(
+            "    quote: cat sat\n",
+            "    quote: cat sat\n    prefix: \"The \"\n"
+        )
     );
 }
 
 #[test]
 fn the_same_field_changed_differently_is_a_conflict_around_that_annotation_only() {
     let base = base();
-    let ours = add(&base.replace("note: first", "note: ours"), "a.ran", "cat ran", 29);
+    let ours = add(
+        &base.replace("note: first", "note: ours"),
+        "a.ran",
+        "cat ran",
+        28,
+    );
     let theirs = base.replace("note: first", "note: theirs");
     let out = merged_with_conflict(&base, &ours, &theirs);
     let expected = format!(
@@ -202,7 +214,13 @@ fn the_same_field_changed_differently_is_a_conflict_around_that_annotation_only(
         base.split("  - id: a.sat").next().unwrap()
     );
     assert!(out.text.starts_with(&expected), "{}", out.text);
-    assert!(out.text.ends_with("  - id: a.ran\n    kind: claim\n    quote: cat ran\n    start: 29\n    end: 36\n"), "{}", out.text);
+    assert!(
+        out.text.ends_with(
+            "  - id: a.ran\n    kind: claim\n    quote: cat ran\n    start: 28\n    end: 35\n"
+        ),
+        "{}",
+        out.text
+    );
 }
 
 #[test]
@@ -214,13 +232,18 @@ fn a_change_against_a_removal_is_a_conflict_with_an_empty_side() {
         "",
     );
     let out = merged_with_conflict(&base, &ours, &theirs);
-    assert!(out.text.contains("    note: ours\n=======\n>>>>>>> theirs\n"), "{}", out.text);
+    assert!(
+        out.text
+            .contains("    note: ours\n=======\n>>>>>>> theirs\n"),
+        "{}",
+        out.text
+    );
 }
 
 #[test]
 fn one_new_id_with_different_content_on_both_sides_is_a_conflict() {
     let base = base();
-    let ours = add(&base, "a.new", "cat ran", 29);
+    let ours = add(&base, "a.new", "cat ran", 28);
     let theirs = add(&base, "a.new", "The cat", 0);
     let out = merged_with_conflict(&base, &ours, &theirs);
     assert_eq!(out.text.matches("<<<<<<<").count(), 1, "{}", out.text);
@@ -229,7 +252,7 @@ fn one_new_id_with_different_content_on_both_sides_is_a_conflict() {
 #[test]
 fn one_new_annotation_added_alike_on_both_sides_is_kept_once() {
     let base = base();
-    let both = add(&base, "a.new", "cat ran", 29);
+    let both = add(&base, "a.new", "cat ran", 28);
     let out = merged_clean(&base, &both, &both);
     assert_eq!(out.text, both);
 }
@@ -246,11 +269,18 @@ fn a_value_written_differently_but_read_alike_is_no_conflict_and_keeps_ours() {
 #[test]
 fn comments_added_on_both_sides_are_all_kept() {
     let base = base();
-    let ours = base.replace("    note: first\n", "    note: first\n    # ours: checked twice\n");
+    let ours = base.replace(
+        "    note: first\n",
+        "    note: first\n    # ours: checked twice\n",
+    );
     let theirs = base.replace("  # the mat\n", "  # the mat\n  # theirs: ask the desk\n");
     let out = merged_clean(&base, &ours, &theirs);
     assert!(out.text.contains("# ours: checked twice\n"), "{}", out.text);
-    assert!(out.text.contains("# theirs: ask the desk\n"), "{}", out.text);
+    assert!(
+        out.text.contains("# theirs: ask the desk\n"),
+        "{}",
+        out.text
+    );
     assert!(out.text.starts_with("# claims about the cat\n"));
 }
 
@@ -263,7 +293,10 @@ fn a_reordering_against_an_edit_keeps_both() {
     let ours = format!("{head}{mat}{sat}");
     let theirs = base.replace("note: first", "note: theirs");
     let out = merged_clean(&base, &ours, &theirs);
-    assert_eq!(out.text, format!("{head}{mat}{}", sat.replace("note: first", "note: theirs")));
+    assert_eq!(
+        out.text,
+        format!("{head}{mat}{}", sat.replace("note: first", "note: theirs"))
+    );
 }
 
 #[test]
@@ -271,17 +304,25 @@ fn crlf_files_merge_and_keep_their_line_endings() {
     let crlf = |s: &str| s.replace('\n', "\r\n");
     let base = base();
     let ours = crlf(&base.replace("note: first", "note: ours"));
-    let theirs = crlf(&add(&base, "a.ran", "cat ran", 29));
+    let theirs = crlf(&add(&base, "a.ran", "cat ran", 28));
     let out = run(&crlf(&base), &ours, &theirs, Op::Merge);
     assert!(out.clean, "{}", out.said);
-    assert_eq!(out.text, crlf(&add(&base.replace("note: first", "note: ours"), "a.ran", "cat ran", 29)));
+    assert_eq!(
+        out.text,
+        crlf(&add(
+            &base.replace("note: first", "note: ours"),
+            "a.ran",
+            "cat ran",
+            28
+        ))
+    );
 }
 
 #[test]
 fn a_reanchor_on_one_side_and_a_note_edit_on_the_other_merge() {
-    // Ours: the seed gained a word before the cat, and `reanchor --write`
+    // Ours: the seed gained a line before the cat, and `reanchor --write`
     // moved both spans and the pin; theirs: a note.
-    let new_seed = SEED.replace("The cat sat", "The old cat sat");
+    let new_seed = format!("News.\n{SEED}");
     let base = base();
     let ws = repo(&base);
     let dir = ws.path();
@@ -292,11 +333,14 @@ fn a_reanchor_on_one_side_and_a_note_edit_on_the_other_merge() {
     let reanchor = ws.run(&["reanchor", "--write"]);
     assert_eq!(reanchor.status, 0, "{}{}", reanchor.stdout, reanchor.stderr);
     let reanchored = ws.read(FILE);
-    assert!(reanchored.contains("start: 8\n"), "{reanchored}");
+    assert!(reanchored.contains("start: 10\n"), "{reanchored}");
     git(dir, &["commit", "-qam", "reanchor", "--no-verify"]);
     let (clean, said) = git_try(dir, &["merge", "--no-edit", "theirs"]);
     assert!(clean, "{said}");
-    assert_eq!(ws.read(FILE), reanchored.replace("note: first", "note: theirs"));
+    assert_eq!(
+        ws.read(FILE),
+        reanchored.replace("note: first", "note: theirs")
+    );
     assert_eq!(ws.validate().status, 0);
 }
 
@@ -322,18 +366,22 @@ fn the_file_pin_changed_differently_on_both_sides_conflicts_on_that_line_only() 
 fn a_side_that_is_not_valid_yaml_falls_back_to_the_line_merge_and_stops() {
     let base = base();
     let ours = base.replace("note: first", "note: [unclosed");
-    let theirs = add(&base, "a.ran", "cat ran", 29);
+    let theirs = add(&base, "a.ran", "cat ran", 28);
     let out = run(&base, &ours, &theirs, Op::Merge);
     // Clean as lines, but git must stop so that a person looks.
     assert!(!out.clean, "{}", out.said);
-    assert_eq!(out.text, add(&ours, "a.ran", "cat ran", 29));
-    assert!(out.said.contains("git's line merge was used"), "{}", out.said);
+    assert_eq!(out.text, add(&ours, "a.ran", "cat ran", 28));
+    assert!(
+        out.said.contains("git's line merge was used"),
+        "{}",
+        out.said
+    );
 }
 
 #[test]
 fn a_rebase_replays_annotations_added_on_both_sides() {
     let base = base();
-    let ours = add(&base, "a.ran", "cat ran", 29);
+    let ours = add(&base, "a.ran", "cat ran", 28);
     let theirs = add(&base, "a.the", "The cat", 0);
     let out = run(&base, &ours, &theirs, Op::Rebase);
     assert!(out.clean, "{}", out.said);
@@ -374,9 +422,18 @@ fn the_merge_driver_alone_writes_ours_and_exits_by_the_outcome() {
         &[],
     ));
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("annotations/a.yaml: merged by annotation id; 1 annotation or field conflict (a.sat)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "annotations/a.yaml: merged by annotation id; 1 annotation or field conflict (a.sat)"
+        ),
+        "{}",
+        run.stderr
+    );
     let merged = ws.read("a.yaml");
-    assert!(merged.contains("<<<<<<<<<< ours\n") && merged.contains(">>>>>>>>>> theirs\n"), "{merged}");
+    assert!(
+        merged.contains("<<<<<<<<<< ours\n") && merged.contains(">>>>>>>>>> theirs\n"),
+        "{merged}"
+    );
 }
 
 #[test]
@@ -390,7 +447,10 @@ fn git_diff_and_log_show_one_line_per_annotation() {
         "{diff}"
     );
     let log = git(ws.path(), &["log", "-p", "-1"]);
-    assert!(log.contains("+a.sat claim 4..11 \"cat sat\" note=\"second\""), "{log}");
+    assert!(
+        log.contains("+a.sat claim 4..11 \"cat sat\" note=\"second\""),
+        "{log}"
+    );
     // A file that is not valid YAML is shown as it is, and the diff goes on.
     commit(&ws, "annotations: [\n", "broken");
     let diff = git(ws.path(), &["diff", "HEAD~1", "HEAD"]);
@@ -405,13 +465,29 @@ fn installing_the_drivers_twice_changes_nothing_and_a_foreign_driver_is_kept() {
     assert_eq!(again.status, 0);
     assert!(again.stdout.contains("nothing changed"), "{}", again.stdout);
     assert_eq!(ws.read(".gitattributes"), attributes);
-    assert_eq!(attributes.matches("merge=annot diff=annot").count(), 2, "{attributes}");
-    git(ws.path(), &["config", "merge.annot.driver", "other-tool %O %A %B"]);
+    assert_eq!(
+        attributes.matches("merge=annot diff=annot").count(),
+        2,
+        "{attributes}"
+    );
+    git(
+        ws.path(),
+        &["config", "merge.annot.driver", "other-tool %O %A %B"],
+    );
     let refused = ws.run(&["hook", "install", "--drivers"]);
     assert_eq!(refused.status, 2);
-    assert!(refused.stderr.contains("annot::driver_foreign"), "{}", refused.stderr);
-    assert_eq!(git(ws.path(), &["config", "merge.annot.driver"]), "other-tool %O %A %B\n");
+    assert!(
+        refused.stderr.contains("annot::driver_foreign"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        git(ws.path(), &["config", "merge.annot.driver"]),
+        "other-tool %O %A %B\n"
+    );
     let forced = ws.run(&["hook", "install", "--drivers", "--force"]);
     assert_eq!(forced.status, 0, "{}", forced.stderr);
-    assert!(git(ws.path(), &["config", "merge.annot.driver"]).contains(" merge-driver %O %A %B %P %L"));
+    assert!(
+        git(ws.path(), &["config", "merge.annot.driver"]).contains(" merge-driver %O %A %B %P %L")
+    );
 }
