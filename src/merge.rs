@@ -626,4 +626,32 @@ annotations:
     fn what_is_not_valid_yaml_is_left_to_a_line_merge() {
         assert_eq!(merge(BASE, "annotations: [\n", BASE, 7), None);
     }
+
+    #[test]
+    fn a_file_added_on_both_sides_merges_from_an_empty_base() {
+        let a = format!("{BASE}  - id: a.3\n    kind: claim\n");
+        let merged = clean("", &a, BASE);
+        assert_eq!(merged, a);
+    }
+
+    #[test]
+    fn files_that_cannot_be_cut_by_id_are_left_to_a_line_merge() {
+        let no_id = "annotations:\n  - kind: claim\n";
+        let twice = "annotations:\n  - id: x\n    kind: a\n  - id: x\n    kind: b\n";
+        let flow = "annotations: [{id: x, kind: claim}]\n";
+        for other in [no_id, twice, flow] {
+            assert_eq!(merge(BASE, other, BASE, 7), None, "{other}");
+            assert_eq!(merge(BASE, BASE, other, 7), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_comment_under_an_annotation_stays_with_it() {
+        let a = BASE.replace("    quote: one\n", "    quote: one\n    # checked\n");
+        let b = BASE.replace("  # about two\n", "  # about the second\n");
+        assert_eq!(
+            clean(BASE, &a, &b),
+            a.replace("  # about two\n", "  # about the second\n")
+        );
+    }
 }
