@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn one_line_per_annotation_with_span_quote_and_links() {
         let text = rendered(
-            &format!("source: seeds/a.txt\nsha256: \"{}\"\nannotations:\n  - id: a.1\n    kind: claim\n    quote: \"say \\\"no\\\"\"\n    start: 3\n    end: 11\n    links:\n      - {rel: cites, target: e.x}\n    note: checked\n", "ab".repeat(32)),
+            &format!("source: seeds/a.txt\nsha256: \"{}\"\nannotations:\n  - id: a.1\n    kind: claim\n    quote: \"say \\\"no\\\"\"\n    start: 3\n    end: 11\n    links:\n      - {{rel: cites, target: e.x}}\n    note: checked\n", "ab".repeat(32)),
         );
         assert_eq!(
             text,
