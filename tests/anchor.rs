@@ -267,7 +267,11 @@ fn init_never_overwrites() {
         ws.read("schema/vocabulary.yaml"),
         "kinds: {mine: {anchored: any}}\n"
     );
-    assert_eq!(ws.read(".gitattributes"), "*.png binary\nseeds/** -text\n");
+    // The user's line stays; annot's lines (SPEC §1 and §13) are added after it.
+    assert_eq!(
+        ws.read(".gitattributes"),
+        "*.png binary\nseeds/** -text\nannotations/**/*.yaml merge=annot diff=annot\nannotations/**/*.yml merge=annot diff=annot\n"
+    );
     assert!(
         run.stdout
             .contains("kept (already there) schema/vocabulary.yaml"),
