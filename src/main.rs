@@ -133,9 +133,9 @@ enum Command {
         theirs: PathBuf,
         /// The file's path in the repository, for messages (git's %P).
         path: Option<String>,
-        /// The length of conflict markers (git's %L).
-        #[arg(default_value_t = 7)]
-        marker_size: usize,
+        /// The length of conflict markers (git's %L), 1 to 1000.
+        #[arg(default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        marker_size: u16,
     },
     /// Print an annotation file as one line per annotation (id, kind, span,
     /// quote, links), for `git diff` (a textconv driver).
@@ -564,7 +564,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             marker_size,
         } => {
             let shown = report::visible(&path.unwrap_or_else(|| ours.display().to_string()));
-            let outcome = commands::merge_driver(&base, &ours, &theirs, marker_size)?;
+            let outcome = commands::merge_driver(&base, &ours, &theirs, usize::from(marker_size))?;
             let (message, code) = match outcome {
                 MergeOutcome::Clean => return Ok(ExitCode::SUCCESS),
                 MergeOutcome::Conflicts(keys) => (

@@ -135,7 +135,8 @@ struct Doc {
 
 impl Doc {
     fn read(text: &str) -> Option<Doc> {
-        let root = yaml::parse_str(text).ok()?;
+        // `parse` holds the file to the loader's size limit.
+        let root = yaml::parse(text.as_bytes()).ok()?;
         let entries = match &root.value {
             Value::Map(entries) => entries.as_slice(),
             Value::Null => &[],

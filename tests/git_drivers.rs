@@ -491,3 +491,26 @@ fn installing_the_drivers_twice_changes_nothing_and_a_foreign_driver_is_kept() {
         git(ws.path(), &["config", "merge.annot.driver"]).contains(" merge-driver %O %A %B %P %L")
     );
 }
+
+#[test]
+fn a_marker_size_out_of_range_is_refused_before_anything_is_written() {
+    let ws = Ws::new();
+    let base = base();
+    let a = ws.write("a.yaml", &base);
+    for size in ["0", "100000000"] {
+        let run = Run::of(common::annot_in(
+            ws.path(),
+            &["merge-driver", "o.yaml", "a.yaml", "b.yaml", FILE, size],
+            &[],
+        ));
+        assert_eq!(run.status, 2, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("invalid value '{size}' for '[MARKER_SIZE]'")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("1..=1000"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(a).unwrap(), base);
+}
