@@ -655,4 +655,132 @@ annotations:
             a.replace("  # about two\n", "  # about the second\n")
         );
     }
+
+    /// Random edits of a random file on each side: a clean merge holds
+    /// exactly the annotations the edits call for, each with the note of
+    /// the side that changed it; a conflict arises only where both sides
+    /// touched the same annotation; a side left as the base gives the other
+    /// side byte for byte.
+    #[test]
+    fn random_edits_on_both_sides_merge_as_the_three_way_rule_says() {
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let item =
+            |id: &str, note: &str| format!("  - id: {id}\n    kind: claim\n    note: {note}\n");
+        let file = |items: &[(String, String)]| {
+            let body: String = items.iter().map(|(id, note)| item(id, note)).collect();
+            format!("source: seeds/a.txt\nannotations:\n{body}")
+        };
+        for round in 0..300 {
+            let base: Vec<(String, String)> = (0..1 + next(8))
+                .map(|i| (format!("x.{i}"), format!("base{i}")))
+                .collect();
+            // Each side edits, removes or keeps each annotation, and may add one.
+            let mut side = |name: &str| {
+                let mut items = Vec::new();
+                let mut touched = HashMap::new();
+                for (id, note) in &base {
+                    match next(5) {
+                        0 => {
+                            touched.insert(id.clone(), None);
+                        }
+                        1 => {
+                            let note = format!("{name}{round}");
+                            touched.insert(id.clone(), Some(note.clone()));
+                            items.push((id.clone(), note));
+                        }
+                        _ => items.push((id.clone(), note.clone())),
+                    }
+                }
+                if next(2) == 0 {
+                    let id = format!("{name}.new");
+                    items.insert(
+                        next(items.len() as u64 + 1) as usize,
+                        (id.clone(), name.to_string()),
+                    );
+                    touched.insert(id, Some(name.to_string()));
+                }
+                (items, touched)
+            };
+            let (ours, ours_touched) = side("ours");
+            let (theirs, theirs_touched) = side("theirs");
+            let (o, a, b) = (file(&base), file(&ours), file(&theirs));
+            let merged = merge(&o, &a, &b, 7).expect("plain files merge by id");
+            assert_eq!(merge(&o, &o, &b, 7).unwrap().text, b, "round {round}");
+            assert_eq!(merge(&o, &a, &o, 7).unwrap().text, a, "round {round}");
+            let both: Vec<&String> = ours_touched
+                .keys()
+                .filter(|id| theirs_touched.contains_key(*id))
+                .filter(|id| !(ours_touched[*id].is_none() && theirs_touched[*id].is_none()))
+                .collect();
+            if !merged.conflicts.is_empty() {
+                for id in &merged.conflicts {
+                    assert!(
+                        both.contains(&id),
+                        "round {round}: {id} conflicts, though one side left it\n{}",
+                        merged.text
+                    );
+                }
+                continue;
+            }
+            assert!(
+                both.is_empty(),
+                "round {round}: {both:?} touched on both sides, merged clean\n{}",
+                merged.text
+            );
+            let root = yaml::parse_str(&merged.text).expect("a clean merge is YAML");
+            let got: Vec<(String, String)> = match &root.to_json()["annotations"] {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| {
+                        (
+                            i["id"].as_str().unwrap().to_string(),
+                            i["note"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut want: Vec<(String, String)> = base
+                .iter()
+                .filter_map(
+                    |(id, note)| match (ours_touched.get(id), theirs_touched.get(id)) {
+                        (Some(None), _) | (_, Some(None)) => None,
+                        (Some(Some(n)), _) | (_, Some(Some(n))) => Some((id.clone(), n.clone())),
+                        (None, None) => Some((id.clone(), note.clone())),
+                    },
+                )
+                .collect();
+            for name in ["ours", "theirs"] {
+                if ours
+                    .iter()
+                    .chain(&theirs)
+                    .any(|(id, _)| *id == format!("{name}.new"))
+                {
+                    want.push((format!("{name}.new"), name.to_string()));
+                }
+            }
+            let mut sorted_got = got.clone();
+            sorted_got.sort();
+            want.sort();
+            assert_eq!(sorted_got, want, "round {round}\n{}", merged.text);
+            // Ours' order is kept for what ours has.
+            let ours_order: Vec<&String> = ours
+                .iter()
+                .map(|(id, _)| id)
+                .filter(|id| got.iter().any(|(g, _)| g == *id))
+                .collect();
+            let got_order: Vec<&String> = got
+                .iter()
+                .map(|(id, _)| id)
+                .filter(|id| ours.iter().any(|(o, _)| o == *id))
+                .collect();
+            assert_eq!(got_order, ours_order, "round {round}\n{}", merged.text);
+        }
+    }
 }
