@@ -3,7 +3,7 @@
 //! and other tools that read static-analysis results. It reads the same
 //! [`Finding`]s and [`Review`] as the JSON and GitHub reporters.
 //!
-//! The log is built from typed structs (docs/decisions.md §20): the few
+//! The log is built from typed structs (docs/decisions.md §22): the few
 //! SARIF objects annot fills are spelt out here, with their field names in
 //! SARIF's camelCase, and the output is checked against the official schema
 //! by tests/sarif.rs.
