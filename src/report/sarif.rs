@@ -216,11 +216,32 @@ fn rule_name(code: &str) -> String {
         .collect()
 }
 
+/// Markdown from docs/ with its relative links made absolute: a SARIF
+/// viewer shows the help away from the docs folder.
+fn absolute_links(markdown: &str) -> String {
+    let docs = format!("{REPOSITORY}/blob/main/docs/");
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        let (before, after) = rest.split_at(at + 2);
+        out.push_str(before);
+        if after.starts_with('#') {
+            out.push_str(&docs);
+            out.push_str("codes.md");
+        } else if !after.starts_with("http://") && !after.starts_with("https://") {
+            out.push_str(&docs);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn code_rule(code: Code) -> Rule {
     let id = code.as_str();
     let help = section(id).map(|s| Help {
         text: s.to_string(),
-        markdown: s.to_string(),
+        markdown: absolute_links(s),
     });
     Rule {
         id,
@@ -581,5 +602,9 @@ mod tests {
         assert_eq!(in_short("duplicate-id"), Some("an id defined twice"));
         assert!(section("eol-unprotected").is_some_and(|s| !s.contains("\n## ")));
         assert_eq!(rule_name("span-splits-grapheme"), "SpanSplitsGrapheme");
+        assert_eq!(
+            absolute_links("see [format.md](format.md), [x](#x) and [y](https://y.org)"),
+            format!("see [format.md]({REPOSITORY}/blob/main/docs/format.md), [x]({REPOSITORY}/blob/main/docs/codes.md#x) and [y](https://y.org)")
+        );
     }
 }
