@@ -3,7 +3,9 @@
 
 use annot::commands::{self, HookInstall, HookUninstall, InitAction, MergeOutcome};
 use annot::finding::Severity;
-use annot::report::{self, github, human, json, ls as ls_report, review as review_report, show};
+use annot::report::{
+    self, github, human, json, ls as ls_report, review as review_report, sarif, show,
+};
 use annot::workspace::{self, WorkspaceError};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -176,6 +178,7 @@ enum DiffFormat {
     Json,
     Markdown,
     Github,
+    Sarif,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +192,7 @@ enum Format {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 /// A confidence given on the command line: a number from 0 to 1.
@@ -305,7 +309,8 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
         } => {
             let root = root(cli.directory.as_deref())?;
             let snippets = match format {
-                Format::Human => commands::Snippets::Read,
+                // SARIF regions end where the finding's text ends.
+                Format::Human | Format::Sarif => commands::Snippets::Read,
                 Format::Json | Format::Github => commands::Snippets::Skip,
             };
             let validation = commands::validate_paths(&root, staged, &paths, snippets)?;
@@ -327,6 +332,9 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 }
                 Format::Json => json::render(&validation.checked, findings, notices),
                 Format::Github => github::render(&validation.checked, findings, notices),
+                Format::Sarif => {
+                    sarif::validate(&validation.checked, findings, notices, &validation.texts)
+                }
             };
             print(&output);
             let failing = findings.iter().any(|f| {
@@ -435,6 +443,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 }
                 DiffFormat::Markdown => print(&review_report::markdown(&review)),
                 DiffFormat::Github => print(&review_report::github(&review)),
+                DiffFormat::Sarif => print(&sarif::diff(&review)),
             }
             let code = if review.needs_review() {
                 ExitCode::from(1)

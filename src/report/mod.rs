@@ -9,6 +9,7 @@ pub mod ls;
 pub mod pretty_list;
 pub mod quote_diff;
 pub mod review;
+pub mod sarif;
 pub mod show;
 pub mod text;
 pub mod textconv;
