@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::{git, sha256, Run, Ws, SEED, SEED_PATH};
-use std::path::Path;
-use std::process::Command;
+use common::{git, git_try, sha256, Run, Ws, SEED, SEED_PATH};
 
 const FILE: &str = "annotations/a.yaml";
 
@@ -24,33 +22,6 @@ fn add(text: &str, id: &str, quote: &str, start: u64) -> String {
     format!(
         "{text}  - id: {id}\n    kind: claim\n    quote: {quote}\n    start: {start}\n    end: {}\n",
         start + quote.chars().count() as u64
-    )
-}
-
-/// git that may fail: status and all it printed.
-fn git_try(dir: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Ada Tester",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
     )
 }
 

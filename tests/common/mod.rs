@@ -157,10 +157,10 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     Run::of(annot_in(dir, args, &[]))
 }
 
-/// Runs git in `dir` with a fixed identity and no inherited hook
-/// environment; panics with git's message if it fails. Returns stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
+/// git in `dir` with a fixed identity and no inherited hook environment,
+/// run to the end.
+fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
         .args([
             "-c",
             "user.name=Ada Tester",
@@ -176,7 +176,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs git in `dir` ([`git_output`]); panics with git's message if it
+/// fails. Returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = git_output(dir, args);
     assert!(
         output.status.success(),
         "git {args:?}: {}{}",
@@ -184,6 +190,20 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs git in `dir` ([`git_output`]), which may fail: whether it
+/// succeeded, and all it printed (stdout, then stderr).
+pub fn git_try(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = git_output(dir, args);
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
 }
 
 /// Asserts the exact findings (code, file, line, column) and exit status.
