@@ -5,13 +5,14 @@
 //! piece per field. Pieces are matched by key (field name or id) and merged
 //! by the three-way rule: a piece one side left as it was takes the other
 //! side's text; a piece both sides changed alike (as YAML reads it, and
-//! with the same comments) keeps ours; anything else is a conflict, marked
+//! with the same comments and layout) keeps ours; anything else is a conflict, marked
 //! around that annotation (or file-level field) only. Every byte of every
 //! piece comes from one of the three versions.
 
 use crate::edit;
 use crate::yaml::{self, Node, Value};
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 /// The result of a merge by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +87,10 @@ struct Piece {
     text: String,
     /// The value as YAML reads it, to tell a change from a new spelling.
     value: serde_json::Value,
-    /// The piece's full-line comments: a change to them is a change.
-    comments: Vec<String>,
+    /// The piece's text with its value's text cut out: keys, layout and
+    /// comments (whole-line and trailing). Two pieces with the same value
+    /// differ only in spelling when their frames are the same too.
+    frame: String,
     /// An annotation's parts, when it is a block mapping after `- `.
     parts: Option<Parts>,
 }
@@ -157,8 +160,9 @@ impl Doc {
                 continue;
             }
             let end = line_after(text, edit::entry_end(text, key, value));
+            let range = value_range(text, value, at, end);
             doc.fields
-                .push(piece(&key.name, &text[at..end], value.to_json()));
+                .push(piece(&key.name, &text[at..end], value.to_json(), range));
             at = end;
         }
         doc.tail = with_line_break(&text[at..]);
@@ -191,6 +195,7 @@ impl Doc {
             ANNOTATIONS,
             &text[at..key_end],
             serde_json::Value::Null,
+            None,
         ));
         let mut at = key_end;
         let mut seen = HashSet::new();
@@ -213,7 +218,7 @@ impl Doc {
             if end <= at {
                 return None;
             }
-            let mut whole = piece(id, &text[at..end], item.to_json());
+            let mut whole = piece(id, &text[at..end], item.to_json(), None);
             whole.parts = item_parts(text, at, end, item);
             self.items.push(whole);
             at = end;
@@ -257,8 +262,9 @@ fn item_parts(text: &str, start: usize, end: usize, item: &Node) -> Option<Parts
         if i == 0 {
             field_text.replace_range(dash..dash + 1, " ");
         }
-        let mut field = piece(&key.name, "", value.to_json());
-        field.comments = comments(&field_text);
+        let range = value_range(text, value, at, field_end);
+        let mut field = piece(&key.name, "", value.to_json(), None);
+        field.frame = frame(&field_text, range);
         field.text = field_text;
         pieces.push(field);
         at = field_end;
@@ -291,24 +297,39 @@ fn comments_below(text: &str, mut end: usize, column: u32) -> usize {
     end
 }
 
-fn piece(key: &str, text: &str, value: serde_json::Value) -> Piece {
+/// A piece of `text`; `range` is where its value's text lies in it (none
+/// for a whole annotation: its frame is all of it).
+fn piece(key: &str, text: &str, value: serde_json::Value, range: Option<Range<usize>>) -> Piece {
     let text = with_line_break(text);
     Piece {
         key: key.to_string(),
-        comments: comments(&text),
+        frame: frame(&text, range),
         text,
         value,
         parts: None,
     }
 }
 
-/// The full-line comments of a piece, trimmed.
-fn comments(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+/// Where `value`'s text lies in the piece `text[start..end]`, relative to
+/// the piece; none when it does not lie wholly inside.
+fn value_range(text: &str, value: &Node, start: usize, end: usize) -> Option<Range<usize>> {
+    let value_end = edit::content_end(text, value);
+    (start <= value.pos.start && value.pos.start <= value_end && value_end <= end)
+        .then(|| value.pos.start - start..value_end - start)
+}
+
+/// `text` with `range` cut out (all of `text` without a range).
+fn frame(text: &str, range: Option<Range<usize>>) -> String {
+    match range {
+        Some(r)
+            if r.end <= text.len()
+                && text.is_char_boundary(r.start)
+                && text.is_char_boundary(r.end) =>
+        {
+            format!("{}\u{0}{}", &text[..r.start], &text[r.end..])
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// The offset just after the line break that ends the line holding
@@ -348,7 +369,7 @@ fn three_way_text(o: &str, a: &str, b: &str) -> Outcome {
 /// Whether two pieces say the same: the same value as YAML reads it, and
 /// the same comments.
 fn same(x: &Piece, y: &Piece) -> bool {
-    x.value == y.value && x.comments == y.comments
+    x.value == y.value && x.frame == y.frame
 }
 
 /// The three-way rule for one piece: text first, then meaning.
@@ -782,5 +803,17 @@ annotations:
                 .collect();
             assert_eq!(got_order, ours_order, "round {round}\n{}", merged.text);
         }
+    }
+
+    #[test]
+    fn a_changed_trailing_comment_is_never_dropped_for_the_other_sides_value() {
+        let a = BASE.replace("note: first note", "note: first note  # ours: checked");
+        let b = BASE.replace("note: first note", "note: theirs");
+        let merged = merge(BASE, &a, &b, 7).unwrap();
+        assert_eq!(merged.conflicts, vec!["a.2".to_string()], "{}", merged.text);
+        assert!(merged.text.contains("# ours: checked"), "{}", merged.text);
+        // A new spelling alone still gives way to the other side's change.
+        let requoted = BASE.replace("note: first note", "note: \"first note\"");
+        assert_eq!(clean(BASE, &requoted, &b), b);
     }
 }
