@@ -14,6 +14,7 @@ pub mod drift;
 pub mod edit;
 pub mod finding;
 pub mod history;
+pub mod interop;
 pub mod load;
 pub mod merge;
 pub mod model;

@@ -3,6 +3,7 @@
 
 use annot::commands::{self, HookInstall, HookUninstall, InitAction, MergeOutcome};
 use annot::finding::Severity;
+use annot::interop;
 use annot::report::{
     self, github, human, json, ls as ls_report, review as review_report, sarif, show,
 };
@@ -147,6 +148,67 @@ enum Command {
         #[command(subcommand)]
         action: HookAction,
     },
+    /// Write the annotations in another tool's format.
+    ///
+    /// w3c: one W3C Web Annotation `AnnotationCollection` (JSON-LD) on
+    /// stdout or in --out FILE; keeps ids, kinds, spans (TextQuoteSelector
+    /// and TextPositionSelector on an `ni:` IRI that pins the version),
+    /// attrs, notes, links, and source-less items.
+    /// brat: a new folder (--out DIR) of .txt/.ann per source with
+    /// annotation.conf and visual.conf; keeps kinds, spans (across line
+    /// breaks as fragments), attrs, notes and links within one text; ids
+    /// become T1, T2…; source-less items and other links are listed.
+    /// jsonl: one JSON object per source (text, spans with code-point
+    /// offsets, relations, meta); keeps ids, kinds, spans, attrs, notes and
+    /// links within one text; source-less items are listed.
+    ///
+    /// What a format cannot hold is listed on stderr, which ends with
+    /// `N not exported`.
+    #[command(verbatim_doc_comment)]
+    Export {
+        #[arg(long, value_enum)]
+        format: InteropFormat,
+        /// Write to this file (w3c, jsonl; default stdout) or new folder
+        /// (brat, required).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Export only these sources (paths under seeds/).
+        sources: Vec<PathBuf>,
+    },
+    /// Bring annotations made in another tool into the workspace.
+    ///
+    /// brat: a folder (or one .ann) with .txt beside each .ann; T, R, A/M
+    /// and # lines are imported, annotation.conf declares kinds; events,
+    /// equivalences, normalisations and discontinuous spans are listed.
+    /// w3c: annot's, Hypothesis' or Recogito's JSON; each target is
+    /// anchored from its TextQuoteSelector (prefix/suffix, position as a
+    /// hint) in a seed found by its `ni:` IRI or its URL in
+    /// seeds/sources.yaml; ambiguous or missing quotes are refused.
+    /// jsonl: spaCy/Prodigy-style lines (text, spans, relations, meta).
+    ///
+    /// Sources are copied into seeds/ (an existing seed with the same text
+    /// is reused, a different one never overwritten), annotation files are
+    /// written anchored and pinned, and the vocabulary gains what is
+    /// missing. Whatever cannot be represented is listed; stderr ends with
+    /// `N not imported`, and the exit status is 1 when N > 0. All files are
+    /// written or none.
+    #[command(verbatim_doc_comment)]
+    Import {
+        #[arg(value_enum)]
+        format: InteropFormat,
+        /// The file (w3c, jsonl) or folder (brat) to import.
+        path: PathBuf,
+        /// Show what would be written, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Put PREFIX before every imported id (`PREFIX.T1`).
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+        /// The kind of a W3C annotation none of whose tags is a declared
+        /// kind (Hypothesis tags).
+        #[arg(long, value_name = "KIND")]
+        default_kind: Option<String>,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -179,6 +241,23 @@ enum DiffFormat {
     Markdown,
     Github,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InteropFormat {
+    W3c,
+    Brat,
+    Jsonl,
+}
+
+impl From<InteropFormat> for interop::Format {
+    fn from(f: InteropFormat) -> interop::Format {
+        match f {
+            InteropFormat::W3c => interop::Format::W3c,
+            InteropFormat::Brat => interop::Format::Brat,
+            InteropFormat::Jsonl => interop::Format::Jsonl,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -642,6 +721,42 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
+            })
+        }
+        Command::Export {
+            format,
+            out,
+            sources,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let exported = interop::export(&root, format.into(), out.as_deref(), &sources)?;
+            if let Some(bytes) = &exported.stdout {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(bytes);
+                let _ = stdout.flush();
+            }
+            eprint!("{}", report::interop::export_summary(&exported));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            format,
+            path,
+            dry_run,
+            prefix,
+            default_kind,
+        } => {
+            let root = root(cli.directory.as_deref())?;
+            let options = interop::ImportOptions {
+                dry_run,
+                prefix,
+                default_kind,
+            };
+            let imported = interop::import(&root, format.into(), &path, &options)?;
+            eprint!("{}", report::interop::import_summary(&imported, dry_run));
+            Ok(if imported.not_imported() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
             })
         }
         Command::Completions { shell } => {

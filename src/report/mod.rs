@@ -4,6 +4,7 @@
 
 pub mod github;
 pub mod human;
+pub mod interop;
 pub mod json;
 pub mod ls;
 pub mod pretty_list;

@@ -9,7 +9,7 @@
 //! No rule reads files or prints.
 
 mod metadata;
-mod references;
+pub mod references;
 mod spans;
 mod workspace_files;
 

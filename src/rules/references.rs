@@ -344,7 +344,7 @@ fn check_kind(
     }
 }
 
-fn attr_value_problem(
+pub fn attr_value_problem(
     ty: Option<AttrType>,
     values: Option<&[Node]>,
     item: &Node,
