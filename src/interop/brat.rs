@@ -490,7 +490,8 @@ fn read_conf(text: &str, place: &str, listed: &mut Vec<Listed>) -> Declarations 
         }
         if line.starts_with('[') && line.ends_with(']') {
             section = match &line[1..line.len() - 1] {
-                "entities" => "entities",
+                // `[spans]` is what older brat configurations call it.
+                "entities" | "spans" => "entities",
                 "relations" => "relations",
                 "events" => "events",
                 "attributes" => "attributes",

@@ -163,14 +163,30 @@ struct Placed {
     new: Option<Vec<u8>>,
 }
 
+/// A span found in a seed: start, end, quote, and the context to write.
+struct ReadySpan {
+    start: usize,
+    end: usize,
+    quote: String,
+    prefix: Option<String>,
+    suffix: Option<String>,
+}
+
+/// A link whose target is known: rel, target, note.
+struct ReadyLink {
+    rel: String,
+    target: String,
+    note: Option<String>,
+}
+
 /// An annotation ready to be written.
 struct Ready {
     id: String,
     kind: String,
-    span: Option<(usize, usize, String, Option<String>, Option<String>)>,
+    span: Option<ReadySpan>,
     attrs: Vec<(String, Value)>,
     note: Option<String>,
-    links: Vec<(String, String, Option<String>, String)>,
+    links: Vec<ReadyLink>,
     place: String,
 }
 
@@ -249,14 +265,19 @@ pub fn import(
             }
         }
     }
+    // A relation's argument types that are kinds; brat's catch-alls
+    // (`Span`, `<ENTITY>`) are not, and the links' own kinds fill in.
+    let is_kind = |k: &String| new_kinds.contains_key(k) || vocabulary.kinds.contains_key(k);
     for (rel, (from, to, symmetric)) in &declared.relations {
         let r = name(rel, &mut listed);
         if vocabulary.relations.contains_key(&r) {
             continue;
         }
+        let from: Vec<String> = from.iter().map(|k| clean_id(k)).filter(is_kind).collect();
+        let to: Vec<String> = to.iter().map(|k| clean_id(k)).filter(is_kind).collect();
         let entry = new_relations.entry(r).or_default();
-        entry.0.extend(from.iter().map(|k| clean_id(k)));
-        entry.1.extend(to.iter().map(|k| clean_id(k)));
+        entry.0.extend(from);
+        entry.1.extend(to);
         entry.2 |= symmetric;
     }
 
@@ -392,8 +413,7 @@ pub fn import(
     }
 
     // Links, now that every id is known.
-    let mut links_of: HashMap<String, Vec<(String, String, Option<String>, String)>> =
-        HashMap::new();
+    let mut links_of: HashMap<String, Vec<ReadyLink>> = HashMap::new();
     for (from, links) in pending_links {
         let from_kind = kind_of_new.get(&from).cloned().unwrap_or_default();
         for link in links {
@@ -430,10 +450,11 @@ pub fn import(
                 entry.0.insert(from_kind.clone());
                 entry.1.insert(to_kind.clone());
             }
-            links_of
-                .entry(from.clone())
-                .or_default()
-                .push((rel, target, link.note, link.place));
+            links_of.entry(from.clone()).or_default().push(ReadyLink {
+                rel,
+                target,
+                note: link.note,
+            });
         }
     }
 
@@ -528,7 +549,7 @@ pub fn import(
         if list.is_empty() {
             continue;
         }
-        list.sort_by_key(|r| r.span.as_ref().map(|s| (s.0, s.1)));
+        list.sort_by_key(|r| r.span.as_ref().map(|s| (s.start, s.end)));
         let stem = seed.strip_prefix("seeds/").unwrap_or(&seed);
         let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
         let path = free_path(root, &format!("annotations/{stem}"), &mut planned_paths);
@@ -569,16 +590,20 @@ pub fn import(
         });
     }
     // The vocabulary.
-    for (r, (from, to, _)) in &mut new_relations {
+    // A relation no link uses and whose declared argument types are not
+    // kinds cannot be declared (it would join nothing).
+    new_relations.retain(|r, (from, to, _)| {
         from.retain(|k| !k.is_empty());
         to.retain(|k| !k.is_empty());
-        if from.is_empty() || to.is_empty() {
+        let usable = !from.is_empty() && !to.is_empty();
+        if !usable {
             listed.push(Listed::changed(
                 input.display().to_string(),
-                format!("the relation `{r}` is declared with no kinds on one side; add them to the vocabulary before linking with it"),
+                format!("the relation `{r}` was not declared: no imported link uses it and its argument types are not kinds"),
             ));
         }
-    }
+        usable
+    });
     if !new_kinds.is_empty() || !new_relations.is_empty() {
         let original = fs::read(root.join(VOCABULARY_PATH)).ok();
         let text = original
@@ -714,11 +739,7 @@ fn kind_for(
 
 /// The span of an incoming annotation in its seed, with the context to
 /// write where the quote is not unique.
-#[allow(clippy::type_complexity)]
-fn anchor_one(
-    doc: &Placed,
-    a: &IncomingAnn,
-) -> Result<(usize, usize, String, Option<String>, Option<String>), String> {
+fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
     let source = &*doc.text;
     let (start, end) = match &a.target {
         Target::None => return Err("it has no place in the text".to_string()),
@@ -815,7 +836,13 @@ fn anchor_one(
     let occurrences = source.occurrences(&quote);
     let (prefix, suffix) =
         anchor::disambiguating_context(source, (start, end), &occurrences).unwrap_or((None, None));
-    Ok((start, end, quote, prefix, suffix))
+    Ok(ReadySpan {
+        start,
+        end,
+        quote,
+        prefix,
+        suffix,
+    })
 }
 
 /// A JSON attr value as YAML text, when it is a scalar or a list of
@@ -849,14 +876,14 @@ fn yaml_value(value: &Value) -> Option<String> {
 fn write_annotation(out: &mut String, r: &Ready) {
     let _ = writeln!(out, "  - id: {}", edit::scalar(&r.id));
     let _ = writeln!(out, "    kind: {}", edit::scalar(&r.kind));
-    if let Some((start, end, quote, prefix, suffix)) = &r.span {
-        let _ = writeln!(out, "    quote: {}", yaml::quoted(quote));
-        let _ = writeln!(out, "    start: {start}");
-        let _ = writeln!(out, "    end: {end}");
-        if let Some(p) = prefix {
+    if let Some(span) = &r.span {
+        let _ = writeln!(out, "    quote: {}", yaml::quoted(&span.quote));
+        let _ = writeln!(out, "    start: {}", span.start);
+        let _ = writeln!(out, "    end: {}", span.end);
+        if let Some(p) = &span.prefix {
             let _ = writeln!(out, "    prefix: {}", yaml::quoted(p));
         }
-        if let Some(s) = suffix {
+        if let Some(s) = &span.suffix {
             let _ = writeln!(out, "    suffix: {}", yaml::quoted(s));
         }
     }
@@ -873,10 +900,10 @@ fn write_annotation(out: &mut String, r: &Ready) {
     }
     if !r.links.is_empty() {
         out.push_str("    links:\n");
-        for (rel, target, note, _) in &r.links {
-            let _ = writeln!(out, "      - rel: {}", edit::scalar(rel));
-            let _ = writeln!(out, "        target: {}", edit::scalar(target));
-            if let Some(n) = note {
+        for link in &r.links {
+            let _ = writeln!(out, "      - rel: {}", edit::scalar(&link.rel));
+            let _ = writeln!(out, "        target: {}", edit::scalar(&link.target));
+            if let Some(n) = &link.note {
                 let _ = writeln!(out, "        note: {}", yaml::quoted(n));
             }
         }
