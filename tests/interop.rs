@@ -15,6 +15,11 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// An anchored annotation's source, span and kind.
+type SpanKey = (Option<String>, Option<(u64, u64)>, String);
+/// A span and its quote.
+type SpanAndQuote = (Option<(u64, u64)>, Option<String>);
+
 /// What a format may keep of an annotation.
 #[derive(Debug, Clone, PartialEq)]
 struct Kept {
@@ -209,7 +214,7 @@ fn brat_round_trip_keeps_kinds_spans_attrs_notes_and_links_within_a_text() {
     assert_clean(ws.path());
     // brat has no names for annotations: match them by source and span.
     let imported = annotations(ws.path());
-    let by_span: BTreeMap<(Option<String>, Option<(u64, u64)>, String), &String> = original
+    let by_span: BTreeMap<SpanKey, &String> = original
         .iter()
         .map(|(id, k)| ((k.source.clone(), k.span, k.kind.clone()), id))
         .collect();
@@ -339,7 +344,7 @@ fn brat_export_of_crlf_bom_and_line_breaks_reads_back_as_brat_reads_it() {
     assert_eq!(
         summary(&run),
         format!(
-            "exported 4 annotations of 1 sources to {}; 2 not exported",
+            "exported 4 annotations of 1 source to {}; 2 not exported",
             dir.display()
         )
     );
@@ -353,7 +358,7 @@ fn brat_export_of_crlf_bom_and_line_breaks_reads_back_as_brat_reads_it() {
     let before = annotations(ws.path());
     let after = annotations(fresh.path());
     let spans = |m: &BTreeMap<String, Kept>| {
-        let mut v: Vec<(Option<(u64, u64)>, Option<String>)> = m
+        let mut v: Vec<SpanAndQuote> = m
             .values()
             .filter(|k| k.span.is_some())
             .map(|k| (k.span, k.quote.clone()))

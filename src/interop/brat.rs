@@ -385,6 +385,11 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
         walk(path, "", &mut anns, &mut incoming.listed)?;
         anns.sort();
         (path.to_path_buf(), anns)
+    } else if meta.file_type().is_symlink() {
+        return Err(unreadable(
+            path,
+            "it is a symbolic link; annot imports only the files themselves (name the file it points at)",
+        ));
     } else if path.extension().is_some_and(|e| e == "ann") {
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let name = path
@@ -398,7 +403,7 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
             "name a brat folder or one `.ann` file (beside its `.txt`)",
         ));
     };
-    if anns.is_empty() {
+    if anns.is_empty() && incoming.listed.is_empty() {
         return Err(unreadable(path, "it holds no `.ann` file"));
     }
     let conf = root.join("annotation.conf");
@@ -442,10 +447,8 @@ fn walk(
             continue;
         };
         if kind.is_symlink() {
-            if name.ends_with(".ann")
-                || name.ends_with(".txt")
-                || fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
-            {
+            // A symlinked `.txt` is listed by its `.ann`, once.
+            if name.ends_with(".ann") || fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
                 listed.push(Listed::dropped(
                     entry.path().display().to_string(),
                     "is a symbolic link; annot imports only files inside the folder, not what links point at",
@@ -649,6 +652,7 @@ fn read_document(root: &Path, rel: &str, incoming: &mut Incoming) {
                             tags: Vec::new(),
                             target: Target::Offsets { start, end, text: None },
                             attrs: Vec::new(),
+                            attr_places: BTreeMap::new(),
                             note: None,
                             links: Vec::new(),
                             place,
@@ -728,6 +732,9 @@ fn read_document(root: &Path, rel: &str, incoming: &mut Incoming) {
                     Value::Bool(true)
                 };
                 annotations[i].attrs.push((name.to_string(), value));
+                annotations[i]
+                    .attr_places
+                    .insert(name.to_string(), place.clone());
             }
             Some('#') => {
                 let target = words.get(1).copied().unwrap_or("");

@@ -136,10 +136,17 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
         }
         match serde_json::from_str::<Value>(text) {
             Ok(value) => read_line(&value, &place, number, &mut incoming),
-            Err(e) => incoming.listed.push(Listed::dropped(
-                place,
-                format!("the line is not JSON (column {}: {e})", e.column()),
-            )),
+            Err(e) => {
+                // serde counts lines within the one line it was given.
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                incoming.listed.push(Listed::dropped(
+                    place,
+                    format!("the line is not JSON (at column {}: {message})", e.column()),
+                ))
+            }
         }
     }
     Ok(incoming)
@@ -214,6 +221,7 @@ fn read_line(value: &Value, place: &str, number: usize, incoming: &mut Incoming)
                 text: span.get("text").and_then(Value::as_str).map(str::to_string),
             },
             attrs,
+            attr_places: BTreeMap::new(),
             note: span.get("note").and_then(Value::as_str).map(str::to_string),
             links: Vec::new(),
             place: span_place,

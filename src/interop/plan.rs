@@ -11,7 +11,7 @@ use crate::edit;
 use crate::load;
 use crate::model::{Anchored, AttrType, Vocabulary};
 use crate::rules::references::attr_value_problem;
-use crate::source::{sha256_hex, SourceText};
+use crate::source::SourceText;
 use crate::workspace::{self, Tree, Workspace, WorkspaceError, VOCABULARY_PATH};
 use crate::yaml::{self, Value as Y};
 use serde_json::Value;
@@ -69,6 +69,8 @@ pub struct IncomingAnn {
     pub tags: Vec<String>,
     pub target: Target,
     pub attrs: Vec<(String, Value)>,
+    /// Where each attr was written, when not at `place` (brat's A lines).
+    pub attr_places: BTreeMap<String, String>,
     pub note: Option<String>,
     pub links: Vec<IncomingLink>,
     pub place: String,
@@ -130,6 +132,15 @@ impl Imported {
     }
 }
 
+/// `1 annotation`, `2 annotations`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// An id made of what annot allows: letters, digits and `._:-`, starting
 /// with a letter or digit.
 pub fn clean_id(raw: &str) -> String {
@@ -185,6 +196,7 @@ struct Ready {
     kind: String,
     span: Option<ReadySpan>,
     attrs: Vec<(String, Value)>,
+    attr_places: BTreeMap<String, String>,
     note: Option<String>,
     links: Vec<ReadyLink>,
     place: String,
@@ -257,6 +269,14 @@ pub fn import(
         let a = name(attr, &mut listed);
         for kind in on {
             let k = name(kind, &mut listed);
+            if let Some(def) = vocabulary.kinds.get(&k) {
+                if !def.attrs.contains_key(&a) {
+                    listed.push(Listed::dropped(
+                        input.display().to_string(),
+                        format!("annotation.conf declares the attribute `{a}` on `{k}`, which the vocabulary declares without it; annot does not change a declaration that exists (add `{a}` to `{k}` in {VOCABULARY_PATH} and import again)"),
+                    ));
+                }
+            }
             if let Some(nk) = new_kinds.get_mut(&k) {
                 nk.attrs.entry(a.clone()).or_default();
                 if let Some(values) = values {
@@ -290,7 +310,7 @@ pub fn import(
                 let n = doc.annotations.len();
                 listed.push(Listed::dropped(
                     doc.name.clone(),
-                    format!("{why}; its {n} annotations were not imported"),
+                    format!("{why}; {} not imported", count(n, "annotation")),
                 ));
             }
         }
@@ -371,6 +391,7 @@ pub fn import(
                 kind,
                 span: Some(span),
                 attrs: a.attrs,
+                attr_places: a.attr_places,
                 note: a.note,
                 links: Vec::new(),
                 place: a.place,
@@ -406,6 +427,7 @@ pub fn import(
             kind,
             span: None,
             attrs: a.attrs,
+            attr_places: a.attr_places,
             note: a.note,
             links: Vec::new(),
             place: a.place,
@@ -463,10 +485,11 @@ pub fn import(
     let mut check_attrs = |r: &mut Ready, listed: &mut Vec<Listed>| {
         let attrs = std::mem::take(&mut r.attrs);
         for (raw, value) in attrs {
+            let place = r.attr_places.get(&raw).unwrap_or(&r.place).clone();
             let attr = attr_name(&raw, listed);
             let Some(text) = yaml_value(&value) else {
                 listed.push(Listed::dropped(
-                    r.place.clone(),
+                    place.clone(),
                     format!("`{}`: the value of `{attr}` is not a string, number or boolean, or a list of them", r.id),
                 ));
                 continue;
@@ -474,7 +497,7 @@ pub fn import(
             if let Some(def) = vocabulary.kinds.get(&r.kind) {
                 let Some(attr_def) = def.attrs.get(&attr) else {
                     listed.push(Listed::dropped(
-                        r.place.clone(),
+                        place.clone(),
                         format!("`{}`: the kind `{}` declares no attr `{attr}`, and annot does not change a declaration that exists (add it to the vocabulary and import again)", r.id, r.kind),
                     ));
                     continue;
@@ -495,7 +518,7 @@ pub fn import(
                 });
                 if let Some(problem) = problem {
                     listed.push(Listed::dropped(
-                        r.place.clone(),
+                        place.clone(),
                         format!(
                             "`{}`: the value of `{attr}` does not fit the vocabulary: {problem}",
                             r.id
@@ -563,7 +586,7 @@ pub fn import(
         annotations += list.len();
         summary.push(Planned {
             path: path.clone(),
-            what: format!("{} annotations on {seed}", list.len()),
+            what: format!("{} on {seed}", count(list.len(), "annotation")),
         });
         files.push(Write {
             path,
@@ -581,7 +604,7 @@ pub fn import(
         annotations += ready_items.len();
         summary.push(Planned {
             path: path.clone(),
-            what: format!("{} items not anchored to text", ready_items.len()),
+            what: format!("{} not anchored to text", count(ready_items.len(), "item")),
         });
         files.push(Write {
             path,
@@ -749,8 +772,15 @@ fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
                 return Err(format!("the span {start}..{end} is empty or reversed"));
             }
             if *end > incoming_len {
+                let hint = match text.as_deref().map(|t| source.occurrences(t)) {
+                    Some(found) if !found.is_empty() => format!(
+                        "; its text occurs at {}..{}: were the offsets counted in UTF-16 units or bytes instead of code points?",
+                        found[0].0, found[0].1
+                    ),
+                    _ => String::new(),
+                };
                 return Err(format!(
-                    "the span {start}..{end} goes beyond the end of the text ({incoming_len} characters)"
+                    "the span {start}..{end} goes beyond the end of the text ({incoming_len} characters){hint}"
                 ));
             }
             let (s, e) = match &doc.map {
@@ -1071,6 +1101,8 @@ struct Seeds<'w> {
     root: &'w Path,
     ws: &'w Workspace,
     by_sha256: Option<HashMap<String, String>>,
+    /// Seeds read so far, by path.
+    read: HashMap<String, Arc<SourceText>>,
     /// Seeds this import creates: path → sha256.
     planned: BTreeMap<String, String>,
 }
@@ -1081,26 +1113,38 @@ impl<'w> Seeds<'w> {
             root,
             ws,
             by_sha256: None,
+            read: HashMap::new(),
             planned: BTreeMap::new(),
         }
     }
 
-    fn read(&self, path: &str) -> Option<SourceText> {
-        workspace::read_source(self.root, path).ok()
+    fn read(&mut self, path: &str) -> Option<Arc<SourceText>> {
+        if let Some(text) = self.read.get(path) {
+            return Some(text.clone());
+        }
+        let text = Arc::new(workspace::read_source(self.root, path).ok()?);
+        self.read.insert(path.to_string(), text.clone());
+        Some(text)
     }
 
     fn by_sha256(&mut self, sha: &str) -> Option<String> {
         if self.by_sha256.is_none() {
             use rayon::prelude::*;
-            let map: HashMap<String, String> = self
+            let root = self.root;
+            let texts: Vec<(String, Arc<SourceText>)> = self
                 .ws
                 .seeds
                 .par_iter()
                 .filter_map(|p| {
-                    let bytes = fs::read(self.root.join(p)).ok()?;
-                    Some((sha256_hex(&bytes), p.clone()))
+                    let text = workspace::read_source(root, p).ok()?;
+                    Some((p.clone(), Arc::new(text)))
                 })
                 .collect();
+            let map: HashMap<String, String> = texts
+                .iter()
+                .map(|(p, t)| (t.sha256().to_string(), p.clone()))
+                .collect();
+            self.read.extend(texts);
             self.by_sha256 = Some(map);
         }
         if let Some(p) = self.by_sha256.as_ref().and_then(|m| m.get(sha)) {
@@ -1125,7 +1169,7 @@ impl<'w> Seeds<'w> {
             .map(|e| e.path.value.clone())
     }
 
-    fn existing(&self, path: &str) -> Result<Option<SourceText>, String> {
+    fn existing(&mut self, path: &str) -> Result<Option<Arc<SourceText>>, String> {
         match fs::symlink_metadata(self.root.join(path)) {
             Err(_) => Ok(None),
             Ok(_) => self
@@ -1152,7 +1196,7 @@ impl<'w> Seeds<'w> {
                     .ok_or_else(|| format!("{seed} cannot be read"))?;
                 Ok(Placed {
                     seed,
-                    text: Arc::new(text),
+                    text,
                     map: None,
                     new: None,
                 })
@@ -1166,6 +1210,11 @@ impl<'w> Seeds<'w> {
                 })?;
                 let hint = match &doc.seed_hint {
                     Some(h) => {
+                        if h.starts_with('/') || h.split('/').any(|p| p == "..") {
+                            return Err(format!(
+                                "its path `{h}` is absolute or climbs out with `..`; sources stay inside seeds/"
+                            ));
+                        }
                         let h = if h.starts_with("seeds/") {
                             h.clone()
                         } else {
@@ -1196,7 +1245,7 @@ impl<'w> Seeds<'w> {
                     if existing.sha256() == sha {
                         return Ok(Placed {
                             seed: candidate.clone(),
-                            text: Arc::new(existing),
+                            text: existing,
                             map: None,
                             new: None,
                         });
@@ -1205,7 +1254,7 @@ impl<'w> Seeds<'w> {
                         if let Some(map) = crlf_map(existing.text(), text.text()) {
                             return Ok(Placed {
                                 seed: candidate.clone(),
-                                text: Arc::new(existing),
+                                text: existing,
                                 map: Some(map),
                                 new: None,
                             });
@@ -1218,7 +1267,7 @@ impl<'w> Seeds<'w> {
                         .ok_or_else(|| format!("{seed} cannot be read"))?;
                     return Ok(Placed {
                         seed,
-                        text: Arc::new(existing),
+                        text: existing,
                         map: None,
                         new: None,
                     });
@@ -1393,12 +1442,7 @@ fn commit(root: &Path, files: &[Write]) -> Result<(), WorkspaceError> {
     for (i, f) in files.iter().enumerate() {
         let dest = root.join(&f.path);
         let result = match &f.original {
-            None => fs::hard_link(&temps[i], &dest)
-                .or_else(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => Err(e),
-                    _ => fs::rename(&temps[i], &dest),
-                })
-                .map(|_| None),
+            None => rename_new(&temps[i], &dest).map(|_| None),
             Some(_) => {
                 let backup = temps[i].with_extension("backup");
                 fs::hard_link(&dest, &backup)
@@ -1432,6 +1476,43 @@ fn commit(root: &Path, files: &[Write]) -> Result<(), WorkspaceError> {
     for t in &temps {
         let _ = fs::remove_file(t);
     }
+    Ok(())
+}
+
+/// Moves `from` to `to`, which must not exist: never over a file that
+/// appeared meanwhile. One rename where the system has `RENAME_NOREPLACE`,
+/// a hard link and an unlink elsewhere.
+fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let (Ok(a), Ok(b)) = (
+            CString::new(from.as_os_str().as_bytes()),
+            CString::new(to.as_os_str().as_bytes()),
+        ) else {
+            return Err(std::io::Error::other("a path holds a NUL byte"));
+        };
+        // SAFETY: both are valid NUL-terminated paths that outlive the call.
+        let done = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if done == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if !matches!(err.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
+            return Err(err);
+        }
+    }
+    fs::hard_link(from, to)?;
+    let _ = fs::remove_file(from);
     Ok(())
 }
 

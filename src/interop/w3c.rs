@@ -7,7 +7,9 @@ use super::plan::{DocContent, Incoming, IncomingAnn, IncomingDoc, IncomingLink, 
 use super::{unreadable, Listed};
 use crate::workspace::WorkspaceError;
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -54,9 +56,128 @@ fn context() -> Value {
     json!([ANNO_CONTEXT, {"annot": ANNOT_NS}])
 }
 
-/// The collection, as JSON text.
+/// One `Annotation` as written: the fields in the model's order.
+#[derive(Serialize)]
+struct Annotation<'a> {
+    #[serde(rename = "@context")]
+    context: (&'static str, Namespace),
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    body: Vec<Body<'a>>,
+    target: Aim<'a>,
+}
+
+#[derive(Serialize)]
+struct Namespace {
+    annot: &'static str,
+}
+
+const CONTEXT: (&str, Namespace) = (ANNO_CONTEXT, Namespace { annot: ANNOT_NS });
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Text {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        purpose: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        format: Option<&'static str>,
+        value: std::borrow::Cow<'a, str>,
+    },
+    Link {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        purpose: &'static str,
+        source: String,
+        #[serde(rename = "annot:rel")]
+        rel: &'a str,
+        #[serde(rename = "annot:note", skip_serializing_if = "Option::is_none")]
+        note: Option<&'a str>,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+/// A target as written: the workspace, or a span of a text.
+enum Aim<'a> {
+    Workspace(&'static str),
+    Text {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        source: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<&'a str>,
+        selector: (QuoteSelector<'a>, PositionSelector),
+    },
+}
+
+#[derive(Serialize)]
+struct QuoteSelector<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    exact: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prefix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suffix: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PositionSelector {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    start: usize,
+    end: usize,
+}
+
+/// The collection, as JSON text: the collection and its page on the first
+/// line, then one annotation a line (compact, so a large export stays
+/// small and diffs line by line).
 pub fn export(corpus: &Corpus, listed: &mut Vec<Listed>) -> Vec<u8> {
-    let mut items = Vec::new();
+    let total = corpus.items.len()
+        + corpus
+            .documents
+            .iter()
+            .flat_map(|d| &d.annotations)
+            .filter(|a| a.span.is_some())
+            .count();
+    let head = json!({
+        "@context": context(),
+        "id": format!("{WORKSPACE_IRI}/annotations"),
+        "type": "AnnotationCollection",
+        "label": "annot workspace",
+        "total": total,
+    });
+    let page = json!({
+        "id": format!("{WORKSPACE_IRI}/annotations?page=1"),
+        "type": "AnnotationPage",
+        "startIndex": 0,
+    });
+    // `{…head, "first": {…page, "items": [ITEMS]}}`, written by hand only
+    // in its braces: every value is serde_json's.
+    let open = |v: &Value| {
+        let mut text = serde_json::to_string(v).unwrap_or_default();
+        text.pop();
+        text
+    };
+    let size: usize = corpus
+        .documents
+        .iter()
+        .map(|d| d.annotations.len() * 700)
+        .sum();
+    let mut out = Vec::with_capacity(size + corpus.items.len() * 700 + 512);
+    out.extend_from_slice(open(&head).as_bytes());
+    out.extend_from_slice(b",\"first\":");
+    out.extend_from_slice(open(&page).as_bytes());
+    out.extend_from_slice(b",\"items\":[");
+    let mut first = true;
+    let mut push = |a: Annotation, out: &mut Vec<u8>| {
+        out.extend_from_slice(if first { b"\n" } else { b",\n" });
+        first = false;
+        let _ = serde_json::to_writer(&mut *out, &a);
+    };
     for doc in &corpus.documents {
         let source = document_iri(doc.sha256());
         let via = doc
@@ -64,64 +185,60 @@ pub fn export(corpus: &Corpus, listed: &mut Vec<Listed>) -> Vec<u8> {
             .filter(|u| u.contains(':') && !u.chars().any(char::is_whitespace));
         for item in &doc.annotations {
             let Some(span) = &item.span else { continue };
-            let mut quote = Map::new();
-            quote.insert("type".into(), json!("TextQuoteSelector"));
-            quote.insert("exact".into(), json!(span.quote));
-            if let Some(p) = &span.prefix {
-                quote.insert("prefix".into(), json!(p));
-            }
-            if let Some(s) = &span.suffix {
-                quote.insert("suffix".into(), json!(s));
-            }
-            let mut target = Map::new();
-            target.insert("type".into(), json!("SpecificResource"));
-            target.insert("source".into(), json!(source));
-            if let Some(url) = via {
-                target.insert("via".into(), json!(url));
-            }
-            target.insert(
-                "selector".into(),
-                json!([
-                    Value::Object(quote),
-                    {"type": "TextPositionSelector", "start": span.start, "end": span.end},
-                ]),
-            );
-            items.push(annotation(corpus, item, Value::Object(target), listed));
+            let target = Aim::Text {
+                kind: "SpecificResource",
+                source: &source,
+                via,
+                selector: (
+                    QuoteSelector {
+                        kind: "TextQuoteSelector",
+                        exact: &span.quote,
+                        prefix: span.prefix.as_deref(),
+                        suffix: span.suffix.as_deref(),
+                    },
+                    PositionSelector {
+                        kind: "TextPositionSelector",
+                        start: span.start,
+                        end: span.end,
+                    },
+                ),
+            };
+            push(annotation(corpus, item, target, listed), &mut out);
         }
     }
     for item in &corpus.items {
-        items.push(annotation(corpus, item, json!(WORKSPACE_IRI), listed));
+        push(
+            annotation(corpus, item, Aim::Workspace(WORKSPACE_IRI), listed),
+            &mut out,
+        );
     }
-    let collection = json!({
-        "@context": context(),
-        "id": format!("{WORKSPACE_IRI}/annotations"),
-        "type": "AnnotationCollection",
-        "label": "annot workspace",
-        "total": items.len(),
-        "first": {
-            "id": format!("{WORKSPACE_IRI}/annotations?page=1"),
-            "type": "AnnotationPage",
-            "startIndex": 0,
-            "items": items,
-        },
-    });
-    let mut out = serde_json::to_vec_pretty(&collection).unwrap_or_default();
-    out.push(b'\n');
+    out.extend_from_slice(b"\n]}}\n");
     out
 }
 
-fn annotation(corpus: &Corpus, item: &Item, target: Value, listed: &mut Vec<Listed>) -> Value {
-    let mut body = vec![json!({"type": "TextualBody", "purpose": "tagging", "value": item.kind})];
+fn annotation<'a>(
+    corpus: &Corpus,
+    item: &'a Item,
+    target: Aim<'a>,
+    listed: &mut Vec<Listed>,
+) -> Annotation<'a> {
+    let text = |purpose, format, value| Body::Text {
+        kind: "TextualBody",
+        purpose,
+        format,
+        value,
+    };
+    let mut body = vec![text("tagging", None, item.kind.as_str().into())];
     for (attr, value) in &item.attrs {
-        body.push(json!({
-            "type": "TextualBody",
-            "purpose": "describing",
-            "format": "application/json",
-            "value": json!({"attr": attr, "value": value}).to_string(),
-        }));
+        let described = json!({"attr": attr, "value": value}).to_string();
+        body.push(text(
+            "describing",
+            Some("application/json"),
+            described.into(),
+        ));
     }
     if let Some(note) = &item.note {
-        body.push(json!({"type": "TextualBody", "purpose": "commenting", "value": note}));
+        body.push(text("commenting", None, note.as_str().into()));
     }
     for link in &item.links {
         if !corpus.ids.contains(&link.target) {
@@ -133,23 +250,21 @@ fn annotation(corpus: &Corpus, item: &Item, target: Value, listed: &mut Vec<List
                 ),
             ));
         }
-        let mut resource = Map::new();
-        resource.insert("type".into(), json!("SpecificResource"));
-        resource.insert("purpose".into(), json!("linking"));
-        resource.insert("source".into(), json!(annotation_iri(&link.target)));
-        resource.insert(REL_KEY.into(), json!(link.rel));
-        if let Some(note) = &link.note {
-            resource.insert(LINK_NOTE_KEY.into(), json!(note));
-        }
-        body.push(Value::Object(resource));
+        body.push(Body::Link {
+            kind: "SpecificResource",
+            purpose: "linking",
+            source: annotation_iri(&link.target),
+            rel: &link.rel,
+            note: link.note.as_deref(),
+        });
     }
-    json!({
-        "@context": context(),
-        "id": annotation_iri(&item.id),
-        "type": "Annotation",
-        "body": body,
-        "target": target,
-    })
+    Annotation {
+        context: CONTEXT,
+        id: annotation_iri(&item.id),
+        kind: "Annotation",
+        body,
+        target,
+    }
 }
 
 /// Reads a W3C file: a collection (with embedded pages), a page, a list of
@@ -169,7 +284,7 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let not_json = |e: serde_json::Error| {
         unreadable(
             path,
             format!(
@@ -178,54 +293,86 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
                 e.column()
             ),
         )
-    })?;
-    let shown = path.display().to_string();
-    let mut incoming = Incoming::default();
-    let items = annotations_of(&value).ok_or_else(|| {
+    };
+    // The shape is read first, each annotation left as its raw text and
+    // parsed only when its turn comes: a file of 100,000 annotations never
+    // becomes one tree in memory.
+    let items = annotations_of(&bytes).map_err(not_json)?.ok_or_else(|| {
         unreadable(
             path,
             "it holds no annotations: expected an AnnotationCollection, an AnnotationPage, a list of Annotations, one Annotation, or a Hypothesis result with `rows`",
         )
     })?;
+    let shown = path.display().to_string();
+    let mut incoming = Incoming::default();
     let mut documents: BTreeMap<String, IncomingDoc> = BTreeMap::new();
-    for (i, a) in items.iter().enumerate() {
+    for (i, raw) in items.iter().enumerate() {
         let place = format!("{shown}: annotation {}", i + 1);
-        read_annotation(a, &place, i + 1, &mut documents, &mut incoming);
+        match serde_json::from_str::<Value>(raw.get()) {
+            Ok(a) => read_annotation(&a, &place, i + 1, &mut documents, &mut incoming),
+            Err(e) => incoming
+                .listed
+                .push(Listed::dropped(place, format!("cannot be read: {e}"))),
+        }
     }
     incoming.documents = documents.into_values().collect();
     Ok(incoming)
 }
 
-fn annotations_of(value: &Value) -> Option<Vec<&Value>> {
-    match value {
-        Value::Array(items) => Some(items.iter().collect()),
-        Value::Object(o) => {
-            if let Some(Value::Array(rows)) = o.get("rows") {
-                return Some(rows.iter().collect());
-            }
-            if has_type(value, "AnnotationCollection") {
-                let mut out = Vec::new();
-                let mut page = o.get("first");
-                let mut pages = 0;
-                while let Some(Value::Object(p)) = page {
-                    if let Some(Value::Array(items)) = p.get("items") {
-                        out.extend(items.iter());
-                    }
-                    pages += 1;
-                    page = p.get("next").filter(|_| pages < 100_000);
-                }
-                return Some(out);
-            }
-            if let Some(Value::Array(items)) = o.get("items") {
-                return Some(items.iter().collect());
-            }
-            if has_type(value, "Annotation") || o.contains_key("target") {
-                return Some(vec![value]);
-            }
-            None
-        }
-        _ => None,
+/// The outline of a W3C file: only what tells where the annotations are.
+#[derive(serde::Deserialize)]
+struct Outline<'a> {
+    #[serde(rename = "type", alias = "@type", borrow)]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    first: Option<&'a RawValue>,
+    #[serde(borrow)]
+    next: Option<&'a RawValue>,
+    #[serde(borrow)]
+    items: Option<Vec<&'a RawValue>>,
+    #[serde(borrow)]
+    rows: Option<Vec<&'a RawValue>>,
+    #[serde(borrow)]
+    target: Option<&'a RawValue>,
+}
+
+fn annotations_of(bytes: &[u8]) -> Result<Option<Vec<&RawValue>>, serde_json::Error> {
+    let text = std::str::from_utf8(bytes).map_err(serde::de::Error::custom)?;
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str::<Vec<&RawValue>>(text).map(Some);
     }
+    let whole: &RawValue = serde_json::from_str(text)?;
+    let outline: Outline = serde_json::from_str(text)?;
+    let is = |name: &str| {
+        outline.kind.is_some_and(|k| {
+            serde_json::from_str::<Value>(k.get())
+                .is_ok_and(|v| has_type(&serde_json::json!({ "type": v }), name))
+        })
+    };
+    if let Some(rows) = outline.rows {
+        return Ok(Some(rows));
+    }
+    if is("AnnotationCollection") {
+        let mut out = Vec::new();
+        let mut page = outline.first;
+        let mut pages = 0;
+        while let Some(raw) = page {
+            let Ok(p) = serde_json::from_str::<Outline>(raw.get()) else {
+                break;
+            };
+            out.extend(p.items.unwrap_or_default());
+            pages += 1;
+            page = p.next.filter(|_| pages < 100_000);
+        }
+        return Ok(Some(out));
+    }
+    if let Some(items) = outline.items {
+        return Ok(Some(items));
+    }
+    if is("Annotation") || outline.target.is_some() {
+        return Ok(Some(vec![whole]));
+    }
+    Ok(None)
 }
 
 fn has_type(value: &Value, name: &str) -> bool {
@@ -374,6 +521,7 @@ fn read_annotation(
         tags,
         target: Target::None,
         attrs,
+        attr_places: BTreeMap::new(),
         note,
         links,
         place: place.to_string(),

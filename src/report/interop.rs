@@ -2,6 +2,7 @@
 //! thing a format could not carry as it was, then one summary line.
 
 use super::visible;
+use crate::interop::plan::count;
 use crate::interop::{Exported, Imported, Listed};
 
 fn listing(listed: &[Listed], out: &mut String) {
@@ -28,8 +29,9 @@ pub fn export_summary(exported: &Exported) -> String {
         .as_deref()
         .map_or("stdout".to_string(), visible);
     out.push_str(&format!(
-        "exported {} annotations of {} sources to {to}; {dropped} not exported\n",
-        exported.annotations, exported.documents
+        "exported {} of {} to {to}; {dropped} not exported\n",
+        count(exported.annotations, "annotation"),
+        count(exported.documents, "source")
     ));
     out
 }
@@ -55,8 +57,8 @@ pub fn import_summary(imported: &Imported, dry_run: bool) -> String {
     }
     let done = if dry_run { "would import" } else { "imported" };
     out.push_str(&format!(
-        "{done} {} annotations{}; {} not imported\n",
-        imported.annotations,
+        "{done} {}{}; {} not imported\n",
+        count(imported.annotations, "annotation"),
         if dry_run {
             " (dry run: nothing was changed)"
         } else {
