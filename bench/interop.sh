@@ -26,15 +26,19 @@ rm -rf "$out" && mkdir -p "$out"
 target="$work/target"
 prepare="rm -rf $target && mkdir -p $target && cp -r $m/seeds $target/seeds && mkdir -p $target/annotations $target/schema && printf 'kinds: {}\nrelations: {}\n' > $target/schema/vocabulary.yaml"
 
+# The floor: reading the same bytes.
+(cd "$m" && find annotations seeds schema -type f | sed "s|^|$m/|") > "$work/files"
+
 hyperfine -N -i --warmup 2 --runs "$runs" \
-  "cat $(cd "$m" && find annotations seeds schema -type f | sed "s|^|$m/|" | tr '\n' ' ')" \
-  "$annot -C $m export --format w3c" \
-  "$annot -C $m export --format jsonl" \
-  "bash -c 'rm -rf $out/brat2 && $annot -C $m export --format brat --out $out/brat2'"
+  -n "floor: cat the workspace's files" "bash -c 'xargs cat < $work/files > /dev/null'" \
+  -n "export --format w3c" "$annot -C $m export --format w3c --out $out/w3c-bench.json" \
+  -n "export --format jsonl" "$annot -C $m export --format jsonl --out $out/jsonl-bench.jsonl" \
+  -n "export --format brat" "bash -c 'rm -rf $out/brat2 && $annot -C $m export --format brat --out $out/brat2'"
 
 hyperfine -i --warmup 1 --runs "$runs" \
   --prepare "$prepare" \
-  "cat $out/m.w3c.json" \
-  "$annot -C $target import w3c $out/m.w3c.json" \
-  "$annot -C $target import jsonl $out/m.jsonl" \
-  "$annot -C $target import brat $out/brat"
+  -n "floor: cat the W3C export" "cat $out/m.w3c.json" \
+  -n "floor: cat the brat folder" "bash -c 'cat $out/brat/* > /dev/null'" \
+  -n "import w3c" "$annot -C $target import w3c $out/m.w3c.json" \
+  -n "import jsonl" "$annot -C $target import jsonl $out/m.jsonl" \
+  -n "import brat" "$annot -C $target import brat $out/brat"

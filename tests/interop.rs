@@ -558,3 +558,66 @@ fn export_of_one_source_and_refusals() {
         "mine"
     );
 }
+
+#[test]
+fn a_hypothesis_export_is_anchored_by_quote_with_its_url_and_first_declared_tag() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    assert_eq!(run_in(root, &["init"]).status, 0);
+    fs::write(
+        root.join("seeds/a.txt"),
+        "The cat sat on the mat. The cat ran.\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("seeds/sources.yaml"),
+        "seeds/a.txt:\n  url: https://example.org/cats\n",
+    )
+    .unwrap();
+    let url = "https://example.org/cats";
+    let row = |id: &str, tags: &str, selectors: &str| {
+        format!(
+            r#"{{"id": "{id}", "uri": "{url}", "text": "a note", "tags": [{tags}], "target": [{{"source": "{url}", "selector": [{selectors}]}}]}}"#
+        )
+    };
+    let range = r#"{"type": "RangeSelector", "startContainer": "/p[1]", "startOffset": 0, "endContainer": "/p[1]", "endOffset": 3}"#;
+    let rows = [
+        // The second "cat", told apart by its prefix; RangeSelector ignored.
+        row(
+            "h1",
+            r#""todo", "claim""#,
+            &format!(
+                r#"{range}, {{"type": "TextQuoteSelector", "exact": "cat", "prefix": "mat. The ", "suffix": " ran"}}"#
+            ),
+        ),
+        // Ambiguous: refused with both places.
+        row(
+            "h2",
+            r#""claim""#,
+            r#"{"type": "TextQuoteSelector", "exact": "cat"}"#,
+        ),
+        // Whole-page note: no quote.
+        row("h3", r#""claim""#, range),
+    ];
+    let input = root.join("hypothesis.json");
+    fs::write(
+        &input,
+        format!("{{\"total\": 3, \"rows\": [{}]}}", rows.join(",")),
+    )
+    .unwrap();
+    let run = run_in(root, &["import", "w3c", input.to_str().unwrap()]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let shown = input.display().to_string();
+    for expected in [
+        format!("not carried over: {shown}: annotation 1: `h1`: its tags todo are not kept (annot keeps one tag, as the kind `claim`)"),
+        format!("not carried over: {shown}: annotation 2: `h2`: its quote fits 2 places in seeds/a.txt (4..7, 28..31); not guessed"),
+        format!("not carried over: {shown}: annotation 3: `h3` has no TextQuoteSelector (only RangeSelector)"),
+    ] {
+        assert!(run.stderr.contains(&expected), "missing {expected}\n{}", run.stderr);
+    }
+    assert_eq!(summary(&run), "imported 1 annotation; 3 not imported");
+    assert_clean(root);
+    let got = annotations(root);
+    assert_eq!(got["h1"].span, Some((28, 31)));
+    assert_eq!(got["h1"].note.as_deref(), Some("a note"));
+}

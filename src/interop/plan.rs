@@ -306,13 +306,25 @@ pub fn import(
     for doc in incoming.documents {
         match seeds.place(&doc, format) {
             Ok(p) => placed.push((p, doc.annotations)),
-            Err(why) => {
-                let n = doc.annotations.len();
-                listed.push(Listed::dropped(
-                    doc.name.clone(),
-                    format!("{why}; {} not imported", count(n, "annotation")),
-                ));
-            }
+            Err(why) => match doc.content {
+                // A W3C document is only a name: each annotation on it is
+                // listed where it is in the input.
+                DocContent::Reference { .. } => {
+                    for a in &doc.annotations {
+                        listed.push(Listed::dropped(
+                            a.place.clone(),
+                            format!("`{}`: {why}", a.id),
+                        ));
+                    }
+                }
+                DocContent::Text(_) => {
+                    let n = doc.annotations.len();
+                    listed.push(Listed::dropped(
+                        doc.name.clone(),
+                        format!("{why}; {} not imported", count(n, "annotation")),
+                    ));
+                }
+            },
         }
     }
 
@@ -354,12 +366,20 @@ pub fn import(
     let mut pending_links: Vec<(String, Vec<IncomingLink>)> = Vec::new();
     let mut kind_of_new: BTreeMap<String, String> = BTreeMap::new();
     for (doc, annotations) in placed {
-        for a in annotations {
+        // Anchoring reads only the text: every annotation at once.
+        let spans: Vec<Result<ReadySpan, String>> = {
+            use rayon::prelude::*;
+            annotations
+                .par_iter()
+                .map(|a| anchor_one(&doc, a))
+                .collect()
+        };
+        for (a, span) in annotations.into_iter().zip(spans) {
             let Some(kind) = kind_for(&a, &vocabulary, &new_kinds, options, &mut listed) else {
                 continue;
             };
             let kind = name(&kind, &mut listed);
-            let span = match anchor_one(&doc, &a) {
+            let span = match span {
                 Ok(span) => span,
                 Err(why) => {
                     listed.push(Listed::dropped(
@@ -736,11 +756,29 @@ fn kind_for(
         return Some(k.clone());
     }
     let declared = |t: &str| vocabulary.kinds.contains_key(t) || new_kinds.contains_key(t);
-    if let Some(t) = a.tags.iter().find(|t| declared(t)) {
-        return Some(t.clone());
-    }
-    if let Some(k) = &options.default_kind {
-        return Some(k.clone());
+    let chosen = a
+        .tags
+        .iter()
+        .find(|t| declared(t))
+        .or(options.default_kind.as_ref());
+    if let Some(kind) = chosen {
+        let others: Vec<&str> = a
+            .tags
+            .iter()
+            .filter(|t| *t != kind)
+            .map(String::as_str)
+            .collect();
+        if !others.is_empty() {
+            listed.push(Listed::dropped(
+                a.place.clone(),
+                format!(
+                    "`{}`: its tags {} are not kept (annot keeps one tag, as the kind `{kind}`)",
+                    a.id,
+                    others.join(", ")
+                ),
+            ));
+        }
+        return Some(kind.clone());
     }
     if let [only] = a.tags.as_slice() {
         return Some(only.clone());
@@ -837,14 +875,19 @@ fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
                         None => format!("its quote does not occur in {}", doc.seed),
                     })
                 }
-                [] => {
-                    return Err(format!(
-                        "its quote occurs {} times in {} ({}), but none has its prefix/suffix; not guessed",
-                        occurrences.len(),
-                        doc.seed,
-                        listing(&occurrences)
-                    ))
-                }
+                // The context disagrees; a position that names one of the
+                // occurrences exactly is a second selector that agrees.
+                [] => match position {
+                    Some(p) if occurrences.contains(p) => *p,
+                    _ => {
+                        return Err(format!(
+                            "its quote occurs {} in {} ({}), but not with its prefix/suffix; not guessed — the text may have changed since it was annotated",
+                            if occurrences.len() == 1 { "once".to_string() } else { format!("{} times", occurrences.len()) },
+                            doc.seed,
+                            listing(&occurrences)
+                        ))
+                    }
+                },
                 many => match position {
                     Some(p) if many.contains(p) => *p,
                     _ => {
@@ -1187,6 +1230,9 @@ impl<'w> Seeds<'w> {
                     .or_else(|| self.by_url(iri))
                     .or_else(|| via.as_deref().and_then(|v| self.by_url(v)));
                 let Some(seed) = found else {
+                    if iri.trim().is_empty() {
+                        return Err("its target's `source` is empty, so annot cannot tell which document it is on".to_string());
+                    }
                     return Err(format!(
                         "the document {iri} is not in this workspace: put its text under seeds/ and its address as `url:` in seeds/sources.yaml, then import again"
                     ));
@@ -1404,14 +1450,18 @@ fn commit(root: &Path, files: &[Write]) -> Result<(), WorkspaceError> {
                 .write(true)
                 .create_new(true)
                 .open(&tmp)?;
-            file.write_all(&f.new)?;
-            file.sync_all()
+            file.write_all(&f.new)
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(fail(&temps, &created_dirs, &f.path, e));
         }
         temps.push(tmp);
+    }
+    // On disk before any is put in place: one flush of the file system
+    // where the system has it, else each file.
+    if let Err(e) = flush(root, &temps) {
+        return Err(fail(&temps, &created_dirs, "the new files", e));
     }
     // Nothing changed under us since we read it?
     for f in files {
@@ -1475,6 +1525,35 @@ fn commit(root: &Path, files: &[Write]) -> Result<(), WorkspaceError> {
     }
     for t in &temps {
         let _ = fs::remove_file(t);
+    }
+    // The renames themselves are durable once their folders are flushed.
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf))
+        .collect();
+    for d in dirs {
+        if let Ok(handle) = fs::File::open(&d) {
+            let _ = handle.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Makes the written files durable: `syncfs` of the workspace's file
+/// system on Linux (one flush for a thousand files), `fsync` of each file
+/// elsewhere.
+fn flush(root: &Path, files: &[PathBuf]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let dir = fs::File::open(root)?;
+        // SAFETY: the descriptor is open for the duration of the call.
+        if unsafe { libc::syncfs(dir.as_raw_fd()) } == 0 {
+            return Ok(());
+        }
+    }
+    for f in files {
+        fs::File::open(f)?.sync_all()?;
     }
     Ok(())
 }

@@ -305,14 +305,38 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
     })?;
     let shown = path.display().to_string();
     let mut incoming = Incoming::default();
+    // Each annotation on its own (in parallel), then put together in the
+    // file's order.
+    use rayon::prelude::*;
+    let parts: Vec<(Incoming, BTreeMap<String, IncomingDoc>)> = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let mut part = Incoming::default();
+            let mut docs = BTreeMap::new();
+            let place = format!("{shown}: annotation {}", i + 1);
+            match serde_json::from_str::<Value>(raw.get()) {
+                Ok(a) => read_annotation(&a, &place, i + 1, &mut docs, &mut part),
+                Err(e) => part
+                    .listed
+                    .push(Listed::dropped(place, format!("cannot be read: {e}"))),
+            }
+            (part, docs)
+        })
+        .collect();
     let mut documents: BTreeMap<String, IncomingDoc> = BTreeMap::new();
-    for (i, raw) in items.iter().enumerate() {
-        let place = format!("{shown}: annotation {}", i + 1);
-        match serde_json::from_str::<Value>(raw.get()) {
-            Ok(a) => read_annotation(&a, &place, i + 1, &mut documents, &mut incoming),
-            Err(e) => incoming
-                .listed
-                .push(Listed::dropped(place, format!("cannot be read: {e}"))),
+    for (part, docs) in parts {
+        incoming.listed.extend(part.listed);
+        incoming.items.extend(part.items);
+        for (key, doc) in docs {
+            match documents.entry(key) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(doc);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    o.get_mut().annotations.extend(doc.annotations)
+                }
+            }
         }
     }
     incoming.documents = documents.into_values().collect();
@@ -562,12 +586,12 @@ fn read_annotation(
         incoming.listed.push(Listed::dropped(
             place,
             format!(
-                "`{}` has no TextQuoteSelector (only {}); annot anchors by the quoted text",
+                "`{}` has no TextQuoteSelector ({}); annot anchors by the quoted text",
                 ann.id,
                 if kinds.is_empty() {
-                    "no selector".to_string()
+                    "no selector at all: it is about the whole document".to_string()
                 } else {
-                    kinds.join(", ")
+                    format!("only {}", kinds.join(", "))
                 }
             ),
         ));
