@@ -219,15 +219,17 @@ fn write_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Workspace
     let tmp = parent.join(format!(".{name}.annot-{}.tmp", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         fs::create_dir_all(&tmp)?;
+        let mut written = Vec::with_capacity(files.len());
         for (rel, bytes) in files {
             let path = tmp.join(rel);
             if let Some(p) = path.parent() {
                 fs::create_dir_all(p)?;
             }
-            let mut file = fs::File::create(&path)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
+            fs::File::create(&path)?.write_all(bytes)?;
+            written.push(path);
         }
+        // One flush for the whole folder, not one per file.
+        plan::flush(&tmp, &written)?;
         if dir.exists() {
             fs::remove_dir(dir)?;
         }

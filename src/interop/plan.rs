@@ -700,16 +700,24 @@ pub fn import(
         });
     }
     // Read back every annotation file written: it must load cleanly.
-    for f in &files {
-        if f.path.starts_with("annotations/") {
-            let loaded = load::annotation_file(&f.path, &f.new);
-            if let Some(problem) = loaded.findings.iter().find(|x| x.code.is_structural()) {
-                return Err(WorkspaceError::NotWritten(format!(
-                    "annot made {} but it does not read back ({}); nothing was imported — this is a bug in annot, please report it",
-                    f.path, problem.message
-                )));
-            }
-        }
+    let unreadable = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .filter(|f| f.path.starts_with("annotations/"))
+            .find_map_first(|f| {
+                let loaded = load::annotation_file(&f.path, &f.new);
+                let problem = loaded
+                    .findings
+                    .into_iter()
+                    .find(|x| x.code.is_structural())?;
+                Some((f.path.clone(), problem.message))
+            })
+    };
+    if let Some((path, message)) = unreadable {
+        return Err(WorkspaceError::NotWritten(format!(
+            "annot made {path} but it does not read back ({message}); nothing was imported — this is a bug in annot, please report it"
+        )));
     }
     let written = if options.dry_run || files.is_empty() {
         false
@@ -929,7 +937,7 @@ fn yaml_value(value: &Value) -> Option<String> {
         return Some(format!("[{}]", items?.join(", ")));
     }
     match value {
-        Value::String(s) => Some(edit::scalar(s)),
+        Value::String(s) => Some(scalar(s)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -946,9 +954,28 @@ fn yaml_value(value: &Value) -> Option<String> {
     }
 }
 
+/// A scalar as [`edit::scalar`] writes it, without asking the YAML parser
+/// when the value is a plain word that no YAML reads as anything but a
+/// string (ids and names, mostly): an import writes hundreds of thousands.
+fn scalar(value: &str) -> String {
+    let word = value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let special = matches!(
+        value.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "nan" | "inf"
+    );
+    if word && !special {
+        value.to_string()
+    } else {
+        edit::scalar(value)
+    }
+}
+
 fn write_annotation(out: &mut String, r: &Ready) {
-    let _ = writeln!(out, "  - id: {}", edit::scalar(&r.id));
-    let _ = writeln!(out, "    kind: {}", edit::scalar(&r.kind));
+    let _ = writeln!(out, "  - id: {}", scalar(&r.id));
+    let _ = writeln!(out, "    kind: {}", scalar(&r.kind));
     if let Some(span) = &r.span {
         let _ = writeln!(out, "    quote: {}", yaml::quoted(&span.quote));
         let _ = writeln!(out, "    start: {}", span.start);
@@ -966,7 +993,7 @@ fn write_annotation(out: &mut String, r: &Ready) {
             let _ = writeln!(
                 out,
                 "      {}: {}",
-                edit::scalar(k),
+                scalar(k),
                 yaml_value(v).unwrap_or_default()
             );
         }
@@ -974,8 +1001,8 @@ fn write_annotation(out: &mut String, r: &Ready) {
     if !r.links.is_empty() {
         out.push_str("    links:\n");
         for link in &r.links {
-            let _ = writeln!(out, "      - rel: {}", edit::scalar(&link.rel));
-            let _ = writeln!(out, "        target: {}", edit::scalar(&link.target));
+            let _ = writeln!(out, "      - rel: {}", scalar(&link.rel));
+            let _ = writeln!(out, "        target: {}", scalar(&link.target));
             if let Some(n) = &link.note {
                 let _ = writeln!(out, "        note: {}", yaml::quoted(n));
             }
@@ -1542,7 +1569,7 @@ fn commit(root: &Path, files: &[Write]) -> Result<(), WorkspaceError> {
 /// Makes the written files durable: `syncfs` of the workspace's file
 /// system on Linux (one flush for a thousand files), `fsync` of each file
 /// elsewhere.
-fn flush(root: &Path, files: &[PathBuf]) -> std::io::Result<()> {
+pub(crate) fn flush(root: &Path, files: &[PathBuf]) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;

@@ -308,35 +308,36 @@ pub fn read(path: &Path) -> Result<Incoming, WorkspaceError> {
     // Each annotation on its own (in parallel), then put together in the
     // file's order.
     use rayon::prelude::*;
-    let parts: Vec<(Incoming, BTreeMap<String, IncomingDoc>)> = items
+    let parts: Vec<Part> = items
         .par_iter()
         .enumerate()
         .map(|(i, raw)| {
-            let mut part = Incoming::default();
-            let mut docs = BTreeMap::new();
+            let mut part = Part::default();
             let place = format!("{shown}: annotation {}", i + 1);
             match serde_json::from_str::<Value>(raw.get()) {
-                Ok(a) => read_annotation(&a, &place, i + 1, &mut docs, &mut part),
+                Ok(a) => read_annotation(&a, &place, i + 1, &mut part),
                 Err(e) => part
                     .listed
                     .push(Listed::dropped(place, format!("cannot be read: {e}"))),
             }
-            (part, docs)
+            part
         })
         .collect();
     let mut documents: BTreeMap<String, IncomingDoc> = BTreeMap::new();
-    for (part, docs) in parts {
+    for part in parts {
         incoming.listed.extend(part.listed);
-        incoming.items.extend(part.items);
-        for (key, doc) in docs {
-            match documents.entry(key) {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(doc);
-                }
-                std::collections::btree_map::Entry::Occupied(mut o) => {
-                    o.get_mut().annotations.extend(doc.annotations)
-                }
-            }
+        incoming.items.extend(part.item);
+        if let Some((source, via, ann)) = part.on_text {
+            documents
+                .entry(source.clone())
+                .or_insert_with(|| IncomingDoc {
+                    name: source.clone(),
+                    seed_hint: None,
+                    content: DocContent::Reference { iri: source, via },
+                    annotations: Vec::new(),
+                })
+                .annotations
+                .push(ann);
         }
     }
     incoming.documents = documents.into_values().collect();
@@ -430,16 +431,18 @@ fn id_from_iri(iri: &str) -> String {
     tail.to_string()
 }
 
-fn read_annotation(
-    a: &Value,
-    place: &str,
-    n: usize,
-    documents: &mut BTreeMap<String, IncomingDoc>,
-    incoming: &mut Incoming,
-) {
+/// What one annotation of the input became: listed problems, and an item
+/// or an annotation on a text (its source IRI, `via`, and itself).
+#[derive(Default)]
+struct Part {
+    listed: Vec<Listed>,
+    item: Option<IncomingAnn>,
+    on_text: Option<(String, Option<String>, IncomingAnn)>,
+}
+
+fn read_annotation(a: &Value, place: &str, n: usize, part: &mut Part) {
     if !a.is_object() {
-        incoming
-            .listed
+        part.listed
             .push(Listed::dropped(place, "is not a JSON object"));
         return;
     }
@@ -475,14 +478,14 @@ fn read_annotation(
         match (purpose, value) {
             ("linking", _) | (_, None) if body.get("source").is_some() => {
                 let Some(target) = body.get("source").and_then(iri_of) else {
-                    incoming.listed.push(Listed::dropped(
+                    part.listed.push(Listed::dropped(
                         place,
                         "a linking body without a `source` IRI",
                     ));
                     continue;
                 };
                 let Some(rel) = body.get(REL_KEY).and_then(Value::as_str) else {
-                    incoming.listed.push(Listed::dropped(
+                    part.listed.push(Listed::dropped(
                         place,
                         format!("a link to {target} without `{REL_KEY}` (annot needs to know what the link means)"),
                     ));
@@ -511,7 +514,7 @@ fn read_annotation(
                 }
             }
             (_, Some(v)) => notes.push(v.to_string()),
-            (_, None) => incoming.listed.push(Listed::dropped(
+            (_, None) => part.listed.push(Listed::dropped(
                 place,
                 format!(
                     "a body that is neither text nor a link ({})",
@@ -525,13 +528,12 @@ fn read_annotation(
     let note = (!notes.is_empty()).then(|| notes.join("\n\n"));
     let targets = as_list(a.get("target"));
     let Some(target) = targets.first() else {
-        incoming
-            .listed
+        part.listed
             .push(Listed::dropped(place, format!("`{id}` has no target")));
         return;
     };
     if targets.len() > 1 {
-        incoming.listed.push(Listed::dropped(
+        part.listed.push(Listed::dropped(
             place,
             format!(
                 "`{id}` has {} targets; annot keeps the first",
@@ -552,9 +554,9 @@ fn read_annotation(
     };
     if let Value::String(iri) = target {
         if iri.starts_with(WORKSPACE_IRI) {
-            incoming.items.push(ann);
+            part.item = Some(ann);
         } else {
-            incoming.listed.push(Listed::dropped(
+            part.listed.push(Listed::dropped(
                 place,
                 format!("`{}` targets the whole of {iri}, not a span of its text; annot has no place for it", ann.id),
             ));
@@ -562,7 +564,7 @@ fn read_annotation(
         return;
     }
     let Some(source) = target.get("source").and_then(iri_of) else {
-        incoming.listed.push(Listed::dropped(
+        part.listed.push(Listed::dropped(
             place,
             format!("`{}`: its target has no `source`", ann.id),
         ));
@@ -583,7 +585,7 @@ fn read_annotation(
             .iter()
             .filter_map(|s| s.get("type").and_then(Value::as_str))
             .collect();
-        incoming.listed.push(Listed::dropped(
+        part.listed.push(Listed::dropped(
             place,
             format!(
                 "`{}` has no TextQuoteSelector ({}); annot anchors by the quoted text",
@@ -614,17 +616,5 @@ fn read_annotation(
         .get("via")
         .and_then(Value::as_str)
         .map(str::to_string);
-    documents
-        .entry(source.to_string())
-        .or_insert_with(|| IncomingDoc {
-            name: source.to_string(),
-            seed_hint: None,
-            content: DocContent::Reference {
-                iri: source.to_string(),
-                via,
-            },
-            annotations: Vec::new(),
-        })
-        .annotations
-        .push(ann);
+    part.on_text = Some((source.to_string(), via, ann));
 }
