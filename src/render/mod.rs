@@ -216,7 +216,7 @@ fn write_site(out: &Path, files: &Files) -> Result<(), WorkspaceError> {
         source,
     };
     let parent = out.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| write_err(parent, e))?;
+    fs::create_dir_all(parent).map_err(|e| write_err(out, e))?;
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

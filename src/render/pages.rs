@@ -1,6 +1,6 @@
 //! The pages as askama templates (one per page kind, under
 //! `src/render/templates/`), fed the view model. Askama escapes every
-//! value for HTML text and quoted attributes; the source text goes through
+//! value for HTML text and quoted attributes (as numeric references); the source text goes through
 //! [`filters::seed`], which also keeps a carriage return as `&#13;` so the
 //! page's text is the seed's text, byte for byte.
 
@@ -43,10 +43,10 @@ mod filters {
             let mut last = 0;
             for (i, c) in text.char_indices() {
                 let escaped = match c {
-                    '&' => "&amp;",
-                    '<' => "&lt;",
-                    '>' => "&gt;",
-                    '"' => "&quot;",
+                    '&' => "&#38;",
+                    '<' => "&#60;",
+                    '>' => "&#62;",
+                    '"' => "&#34;",
                     '\'' => "&#39;",
                     '\r' => "&#13;",
                     '\u{feff}' => "&#xFEFF;",
@@ -82,7 +82,7 @@ mod tests {
     fn seed_text_keeps_carriage_returns_and_escapes_markup() {
         assert_eq!(
             super::filters::escape_seed("a\r\n<b>&\"'\u{feff}"),
-            "a&#13;\n&lt;b&gt;&amp;&quot;&#39;&#xFEFF;"
+            "a&#13;\n&#60;b&#62;&#38;&#34;&#39;&#xFEFF;"
         );
     }
 }
