@@ -290,6 +290,13 @@ fn base_shows_old_and_new_text_and_each_drift_status() {
     let now = html::text_of(&page, "source-text", "data-annot-id").unwrap();
     let then = html::text_of(&page, "base-text", "data-base-annot-id").unwrap();
     assert_eq!(now.text, new);
+    // Still pinned to the old text, a.sat is highlighted where drift safely
+    // carries it; a.ran, deleted, is not.
+    assert_eq!(
+        now.highlights,
+        BTreeMap::from([("a.sat".to_string(), "sat on the mat".to_string())])
+    );
+    assert_eq!(now.marks[0].2.as_deref(), Some("shifted"));
     assert_eq!(then.text, old);
     assert_eq!(
         then.highlights,

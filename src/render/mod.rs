@@ -292,7 +292,6 @@ fn base_sources(
         if old.sha256() == new.sha256() {
             continue;
         }
-        let page = view::source_page(path);
         let anns: Vec<&crate::model::Annotation> = base_ws
             .files
             .iter()
@@ -321,6 +320,15 @@ fn base_sources(
         let (outcomes, _) = drift::carry(&old, new, &spans, drift::DEFAULT_DEADLINE);
         let mut rows = Vec::new();
         let mut old_spans = Vec::new();
+        let carried = pinned
+            .entries
+            .iter()
+            .filter(|e| &*e.source == path.as_str() && e.outcome.status.is_safe())
+            .filter_map(|e| {
+                let new = e.outcome.new.as_ref()?;
+                Some((e.id.clone(), (new.start, new.end)))
+            })
+            .collect();
         let describe = |c: Option<&drift::Candidate>| match c {
             Some(c) => format!("{}–{} “{}”", c.start, c.end, c.quote),
             None => "gone".to_string(),
@@ -401,13 +409,13 @@ fn base_sources(
                 });
             }
         }
-        let _ = page;
         out.insert(
             path.clone(),
             BaseSource {
                 old,
                 old_spans,
                 rows,
+                carried,
             },
         );
     }

@@ -256,6 +256,9 @@ pub struct BaseSource {
     pub old_spans: Vec<(String, String, usize, usize, String)>,
     /// Drift status of each annotation by id, and a row for the table.
     pub rows: Vec<DriftRow>,
+    /// Where the drift carries annotations still pinned to REV's text,
+    /// when that is safe: (start, end) in the new text, by id.
+    pub carried: BTreeMap<String, (usize, usize)>,
 }
 
 /// Everything the pages are made from.
@@ -274,6 +277,8 @@ struct Entry<'w> {
     html_id: String,
     /// Whether its quote is the text at its span in the current source.
     placed: bool,
+    /// Where it is highlighted: its span, or where drift carries it.
+    at: Option<(usize, usize)>,
     unplaced: Option<String>,
 }
 
@@ -293,6 +298,12 @@ pub fn build(
             .unwrap_or_else(|| format!("k{}", KIND_CLASSES - 1))
     };
 
+    let carried: BTreeMap<&str, (usize, usize)> = base
+        .iter()
+        .flat_map(|(_, changed)| changed.values())
+        .flat_map(|b| &b.carried)
+        .map(|(id, at)| (id.as_str(), *at))
+        .collect();
     // Every annotation, where it is shown; the first definition of an id
     // is the one links lead to.
     let mut entries: Vec<Entry> = Vec::new();
@@ -313,7 +324,23 @@ pub fn build(
                 n += 1;
             }
             let duplicate = first_of.contains_key(id);
-            let (placed, mut unplaced) = placement(ws, file, ann);
+            let (mut placed, mut unplaced) = placement(ws, file, ann);
+            let mut at = ann.span().map(|(s, e)| (s as usize, e as usize));
+            if let (false, Some((s, e))) = (placed, carried.get(id)) {
+                let text = file
+                    .source
+                    .as_ref()
+                    .and_then(|src| ws.sources.get(&src.value))
+                    .and_then(|t| t.as_ref().ok());
+                let quote = ann.quote.as_ref().map(|q| q.value.as_str());
+                if text.is_some_and(|t| t.slice(*s, *e).is_some() && t.slice(*s, *e) == quote) {
+                    placed = true;
+                    at = Some((*s, *e));
+                    unplaced = Some(format!(
+                        "its source changed since its pin; highlighted where drift carries it ({s}–{e}): `annot reanchor --write` records that"
+                    ));
+                }
+            }
             if duplicate && placed {
                 unplaced = Some(
                     "its id is defined more than once; only the first definition is highlighted"
@@ -329,6 +356,7 @@ pub fn build(
                 page,
                 html_id,
                 placed: placed && !duplicate,
+                at,
                 unplaced,
             });
         }
@@ -554,10 +582,10 @@ pub fn build(
             .filter(|&&i| entries[i].placed)
             .filter_map(|&i| {
                 let e = &entries[i];
-                let (s, end) = e.ann.span()?;
+                let (start, end) = e.at?;
                 Some(Span {
-                    start: s as usize,
-                    end: end as usize,
+                    start,
+                    end,
                     id: e.ann.id.value.clone(),
                     kind: e.ann.kind.value.clone(),
                     class: class_of(&e.ann.kind.value),
