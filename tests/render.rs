@@ -189,7 +189,12 @@ fn the_same_workspace_gives_the_same_bytes() {
         two.keys().collect::<Vec<_>>()
     );
     assert_eq!(one, two);
-    assert_eq!(one.len(), 7, "{:?}", one.keys());
+    assert_eq!(one.len(), 8, "{:?}", one.keys());
+    assert!(
+        one.contains_key("sources/sub_unnamed.txt-44ffb6d657.html"),
+        "{:?}",
+        one.keys()
+    );
 }
 
 #[test]
@@ -202,7 +207,7 @@ fn a_second_run_replaces_its_own_report_only() {
     assert!(!h.ws.path().join("annot-report/stale.html").exists());
     assert!(
         run.stdout
-            .starts_with("wrote 4 pages (2 findings shown) to "),
+            .starts_with("wrote 5 pages (2 findings shown) to "),
         "{}",
         run.stdout
     );

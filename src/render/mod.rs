@@ -9,12 +9,15 @@ mod pages;
 pub mod view;
 
 use crate::drift::{self, OldSpan};
-use crate::workspace::{Tree, Workspace, WorkspaceError, ANNOTATIONS_DIR, SEEDS_DIR};
+use crate::workspace::{
+    Tree, Workspace, WorkspaceError, ANNOTATIONS_DIR, SEEDS_DIR, SOURCES_META_PATH,
+};
 use askama::Template;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use view::{BaseSource, DriftRow};
 
 /// The report's folder under the workspace root when `--out` is not given.
@@ -42,7 +45,26 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// Builds every page of the report in memory.
 pub fn site(root: &Path, base: Option<&str>) -> Result<(Files, usize), WorkspaceError> {
     let tree = Tree::WorkTree;
-    let ws = Workspace::load(root, &tree)?;
+    let mut ws = Workspace::load(root, &tree)?;
+    // Every source gets a page, also one no annotation names yet.
+    let unnamed: Vec<String> = ws
+        .seeds
+        .iter()
+        .filter(|s| {
+            s.as_str() != SOURCES_META_PATH
+                && !s.ends_with("/.gitattributes")
+                && !ws.sources.contains_key(s.as_str())
+        })
+        .cloned()
+        .collect();
+    let read: Vec<_> = unnamed
+        .into_par_iter()
+        .map(|path| {
+            let text = tree.read_source(root, &path).map(Arc::new);
+            (path, text)
+        })
+        .collect();
+    ws.sources.extend(read);
     let outcome = crate::validate::validate(root, &tree)?;
     let changed = match base {
         Some(rev) => Some(base_sources(root, &ws, rev)?),

@@ -40,6 +40,8 @@ pub fn hostile() -> Hostile {
     ws.write(".gitattributes", "seeds/** -text\n");
     ws.write(SEED_PATH, SEED);
     ws.write(PLAIN_PATH, PLAIN);
+    // No annotation and no metadata: still a source with a page.
+    ws.write("seeds/sub/unnamed.txt", "Nobody annotated this.\n");
     ws.write(
         "seeds/sources.yaml",
         format!(
