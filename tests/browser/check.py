@@ -4,7 +4,8 @@ what a reader's browser sees, for tests/browser.rs.
 
     check.py JOB.json   (prints one JSON object on stdout)
 
-JOB: {"chromium": PATH, "pages": [{"url", "seed", "quotes"}],
+JOB: {"chromium": PATH, "axe": PATH-OF-axe.min.js-or-null,
+      "pages": [{"url", "seed", "quotes"}],
       "screenshots": [{"url", "path", "width", "height", "mobile"}]}
 
 Chromium is driven over --remote-debugging-pipe (the DevTools protocol on
@@ -12,7 +13,8 @@ file descriptors 3 and 4), so nothing but the standard library is needed.
 For each page: console messages and uncaught exceptions, every request
 that is not file: or data:, failed loads, whether the source-text element's
 text is the seed, whether each highlight's text (its parts joined in
-document order, per container) is its quote, horizontal overflow at 390
+document order, per container) is its quote, axe-core's serious and
+critical violations (when JOB names axe.min.js), horizontal overflow at 390
 and 320 CSS px, and whether the first highlight marker opens the details
 panel and Escape closes it again.
 """
@@ -74,6 +76,17 @@ CHECK = r"""
   for (var b = 0; b < order.length; b++) { order[b].removeAttribute("data-box"); }
   return JSON.stringify(out);
 })
+"""
+
+
+# Accessibility: axe-core's serious and critical violations (WCAG A/AA).
+AXE_RUN = r"""
+axe.run(document, {preload: false, runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+  .then(function (r) {
+    return JSON.stringify(r.violations
+      .filter(function (v) { return v.impact === "serious" || v.impact === "critical"; })
+      .map(function (v) { return v.id + " (" + v.impact + "): " + v.nodes.length + " nodes, e.g. " + v.nodes[0].html.slice(0, 160); }));
+  })
 """
 
 
@@ -215,6 +228,10 @@ def main():
     profile = tempfile.mkdtemp(prefix="annot-chromium-")
     proc, cdp = start(job.get("chromium", "chromium"), profile)
     results = []
+    axe = None
+    if job.get("axe"):
+        with open(job["axe"], encoding="utf-8") as f:
+            axe = f.read()
     try:
         session = open_page(cdp)
         for page in job.get("pages", []):
@@ -223,13 +240,20 @@ def main():
             check = json.loads(evaluate(
                 cdp, session,
                 CHECK + "(" + json.dumps(page.get("seed")) + "," + json.dumps(page.get("quotes", {})) + ")"))
+            # What the page itself did, before anything is injected.
+            console, outside, failed = seen(cdp)
+            if axe:
+                evaluate(cdp, session, axe)
+                found = cdp.send("Runtime.evaluate", {
+                    "expression": AXE_RUN, "returnByValue": True, "awaitPromise": True,
+                }, session=session, timeout=60)
+                check["axe"] = json.loads(found["result"]["value"])
             overflow = {}
             for width in (390, 320):
                 viewport(cdp, session, width, 800, True)
                 overflow[str(width)] = evaluate(
                     cdp, session,
                     "document.documentElement.scrollWidth > document.documentElement.clientWidth")
-            console, outside, failed = seen(cdp)
             check.update({"url": page["url"], "console": console, "outside": outside,
                           "failed": failed, "overflow": overflow})
             results.append(check)
