@@ -178,7 +178,7 @@ fn every_page_reads_right_in_chromium() {
         &job,
         serde_json::to_vec(&json!({
             "chromium": chromium(),
-            "axe": std::env::var_os("ANNOT_AXE").map(|p| PathBuf::from(p)),
+            "axe": std::env::var_os("ANNOT_AXE").map(PathBuf::from),
             "pages": pages,
             "screenshots": screenshots,
         }))
