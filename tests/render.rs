@@ -225,6 +225,7 @@ fn places_the_report_must_not_go_are_refused() {
     let h = hostile();
     h.ws.write("notes/mine.txt", "keep me");
     h.ws.write("a-file", "x");
+    std::os::unix::fs::symlink(h.ws.path().join("notes"), h.ws.path().join("link")).unwrap();
     for (out, why) in [
         ("a-file", "it is a file, not a folder"),
         ("seeds/report", "it lies inside seeds/"),
@@ -232,6 +233,7 @@ fn places_the_report_must_not_go_are_refused() {
         (".", "it holds the workspace itself"),
         ("notes", "it is a folder that `annot render` did not write"),
         ("a-file/sub", "cannot write"),
+        ("link", "it is a symbolic link"),
     ] {
         let run = render(&h.ws, &["--out", out]);
         assert_eq!(run.status, 2, "{out}: {}{}", run.stdout, run.stderr);

@@ -220,6 +220,11 @@ fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
             }
             Ok(())
         }
+        Ok(meta) if meta.file_type().is_symlink() => Err(refuse(
+            out,
+            "it is a symbolic link, and rendering replaces the folder it names",
+            "pass `--out` the real folder (or a new one)",
+        )),
         Ok(_) => Err(refuse(
             out,
             "it is a file, not a folder",

@@ -988,3 +988,115 @@ pub fn relative(from: &str, to: &str) -> String {
     out.push_str(to);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: &str, start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end,
+            id: id.to_string(),
+            kind: "claim".to_string(),
+            class: "k0".to_string(),
+            target: id.to_string(),
+            drift: None,
+        }
+    }
+
+    /// The text of each id's elements, joined, and the element count.
+    fn texts(pieces: &[Piece]) -> BTreeMap<String, (String, usize)> {
+        let mut open: Vec<String> = Vec::new();
+        let mut out: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for p in pieces {
+            match p {
+                Piece::Open(o) => {
+                    out.entry(o.id.clone()).or_default().1 += 1;
+                    open.push(o.id.clone());
+                }
+                Piece::Close => {
+                    open.pop().unwrap();
+                }
+                Piece::Text(t) => {
+                    for id in &open {
+                        out.get_mut(id).unwrap().0.push_str(t);
+                    }
+                }
+            }
+        }
+        assert!(open.is_empty());
+        out
+    }
+
+    #[test]
+    fn overlapping_spans_nest_and_keep_their_text() {
+        let text = SourceText::from_bytes("alpha beta gamma delta".as_bytes().to_vec()).unwrap();
+        let spans = vec![
+            span("ab", 0, 10),
+            span("bg", 6, 16),
+            span("all", 0, 22),
+            span("g", 11, 16),
+            span("same", 11, 16),
+        ];
+        let got = texts(&pieces(&text, spans, false));
+        let want = |t: &str, n: usize| (t.to_string(), n);
+        assert_eq!(got["all"], want("alpha beta gamma delta", 1));
+        assert_eq!(got["ab"], want("alpha beta", 1));
+        assert_eq!(got["bg"], want("beta gamma", 2));
+        assert_eq!(got["g"], want("gamma", 1));
+        assert_eq!(got["same"], want("gamma", 1));
+        // Each id's first element holds the keyboard target, and only it.
+        let firsts: Vec<(String, bool)> =
+            pieces(&text, vec![span("ab", 0, 10), span("bg", 6, 16)], false)
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Open(o) => Some((o.id, o.first)),
+                    _ => None,
+                })
+                .collect();
+        assert_eq!(
+            firsts,
+            vec![
+                ("ab".to_string(), true),
+                ("bg".to_string(), true),
+                ("bg".to_string(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn page_names_are_safe_and_distinct() {
+        assert_eq!(source_page("seeds/a.txt"), "sources/a.txt.html");
+        assert_ne!(source_page("seeds/a b.txt"), source_page("seeds/a_b.txt"));
+        assert!(item_page("a:b").starts_with("items/a_b-"));
+        assert!(source_page("seeds/.hidden").starts_with("sources/_hidden-"));
+        assert_eq!(fragment("a:b.c"), "a:b.c");
+        assert_eq!(fragment("a b\"<"), "a%20b%22%3C");
+        assert_eq!(
+            relative("sources/a.html", "items/b.html"),
+            "../items/b.html"
+        );
+        assert_eq!(relative("index.html", "items/b.html"), "items/b.html");
+    }
+
+    #[test]
+    fn only_http_urls_are_links() {
+        assert_eq!(
+            safe_url(" https://a.org/x "),
+            Some("https://a.org/x".to_string())
+        );
+        assert_eq!(safe_url("HTTP://a.org"), Some("HTTP://a.org".to_string()));
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            "data:text/html,x",
+            "//a.org",
+            "https://a.org/\nx",
+            "file:///etc/passwd",
+            "vbscript:x",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+    }
+}
