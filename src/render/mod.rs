@@ -39,13 +39,56 @@ pub struct Rendered {
     pub findings: usize,
 }
 
-/// The pages of the site, by site-relative path, in a fixed order.
-pub type Files = Vec<(String, Vec<u8>)>;
+/// One file of the site, made when it is written.
+enum Page<'s> {
+    Index,
+    Source(&'s view::SourceView),
+    Item(&'s view::ItemView),
+    Fixed(&'static str, &'static str),
+}
 
-/// Builds every page of the report in memory.
-pub fn site(root: &Path, base: Option<&str>) -> Result<(Files, usize), WorkspaceError> {
+impl Page<'_> {
+    /// The file's site-relative path.
+    fn path(&self) -> String {
+        match self {
+            Page::Index => "index.html".to_string(),
+            Page::Source(s) => view::source_page(&s.meta.path),
+            Page::Item(it) => it.page.clone(),
+            Page::Fixed(path, _) => path.to_string(),
+        }
+    }
+
+    fn bytes(&self, site: &view::Site) -> Result<Vec<u8>, WorkspaceError> {
+        let made = match self {
+            Page::Index => pages::IndexPage {
+                root: "",
+                ix: &site.index,
+            }
+            .render(),
+            Page::Source(s) => pages::SourcePage {
+                root: "../",
+                s,
+                kinds: &site.index.kinds,
+            }
+            .render(),
+            Page::Item(it) => pages::ItemPage { root: "../", it }.render(),
+            Page::Fixed(_, text) => return Ok(text.as_bytes().to_vec()),
+        };
+        made.map(String::into_bytes).map_err(|err| {
+            WorkspaceError::NotWritten(format!("the page {} could not be made: {err}", self.path()))
+        })
+    }
+}
+
+/// The view model of the whole report, and how many findings it shows.
+/// The workspace is loaded and validated at the same time (on both cores).
+pub fn model(root: &Path, base: Option<&str>) -> Result<(view::Site, usize), WorkspaceError> {
     let tree = Tree::WorkTree;
-    let mut ws = Workspace::load(root, &tree)?;
+    let (ws, outcome) = rayon::join(
+        || Workspace::load(root, &tree),
+        || crate::validate::validate(root, &tree),
+    );
+    let (mut ws, outcome) = (ws?, outcome?);
     // Every source gets a page, also one no annotation names yet.
     let unnamed: Vec<String> = ws
         .seeds
@@ -65,7 +108,6 @@ pub fn site(root: &Path, base: Option<&str>) -> Result<(Files, usize), Workspace
         })
         .collect();
     ws.sources.extend(read);
-    let outcome = crate::validate::validate(root, &tree)?;
     let changed = match base {
         Some(rev) => Some(base_sources(root, &ws, rev)?),
         None => None,
@@ -77,53 +119,24 @@ pub fn site(root: &Path, base: Option<&str>) -> Result<(Files, usize), Workspace
         }
     }
     let site = view::build(&ws, &outcome.findings, &notices, base.zip(changed.as_ref()));
-    let render_err = |page: &str, err: askama::Error| {
-        WorkspaceError::NotWritten(format!("the page {page} could not be made: {err}"))
-    };
-    let mut files: Files = Vec::with_capacity(site.sources.len() + site.items.len() + 4);
-    let index = pages::IndexPage {
-        root: "",
-        ix: &site.index,
-    }
-    .render()
-    .map_err(|e| render_err("index.html", e))?;
-    files.push(("index.html".to_string(), index.into_bytes()));
-    let kinds = &site.index.kinds;
-    let sources: Vec<(String, Vec<u8>)> = site
-        .sources
-        .par_iter()
-        .map(|s| {
-            let page = view::source_page(&s.meta.path);
-            let html = pages::SourcePage {
-                root: "../",
-                s,
-                kinds,
-            }
-            .render()
-            .map_err(|e| render_err(&page, e))?;
-            Ok((page, html.into_bytes()))
-        })
-        .collect::<Result<_, WorkspaceError>>()?;
-    files.extend(sources);
-    let items: Vec<(String, Vec<u8>)> = site
-        .items
-        .par_iter()
-        .map(|it| {
-            let html = pages::ItemPage { root: "../", it }
-                .render()
-                .map_err(|e| render_err(&it.page, e))?;
-            Ok((it.page.clone(), html.into_bytes()))
-        })
-        .collect::<Result<_, WorkspaceError>>()?;
-    files.extend(items);
-    files.push(("assets/report.css".to_string(), CSS.as_bytes().to_vec()));
-    files.push(("assets/report.js".to_string(), JS.as_bytes().to_vec()));
-    files.push((MARKER.to_string(), MARKER_TEXT.as_bytes().to_vec()));
-    // Two ids may share a page name only when both were defined twice;
-    // the first keeps it.
+    // A workspace of 100,000 annotations takes a while to free, and the
+    // pages need not wait for it.
+    rayon::spawn(move || drop(ws));
+    Ok((site, outcome.findings.len()))
+}
+
+/// Every file of the site in a fixed order; of two pages with one name
+/// (two items whose id is defined twice) the first.
+fn pages_of(site: &view::Site) -> Vec<Page<'_>> {
+    let mut pages = vec![Page::Index];
+    pages.extend(site.sources.iter().map(Page::Source));
+    pages.extend(site.items.iter().map(Page::Item));
+    pages.push(Page::Fixed("assets/report.css", CSS));
+    pages.push(Page::Fixed("assets/report.js", JS));
+    pages.push(Page::Fixed(MARKER, MARKER_TEXT));
     let mut seen = std::collections::BTreeSet::new();
-    files.retain(|(path, _)| seen.insert(path.clone()));
-    Ok((files, outcome.findings.len()))
+    pages.retain(|p| seen.insert(p.path()));
+    pages
 }
 
 /// `annot render [--out DIR] [--base REV]`.
@@ -140,11 +153,12 @@ pub fn render(
         None => root.join(DEFAULT_OUT),
     };
     check_out(root, &out)?;
-    let (files, findings) = site(root, base)?;
-    write_site(&out, &files)?;
+    let (site, findings) = model(root, base)?;
+    let pages = pages_of(&site);
+    write_site(&out, &site, &pages)?;
     Ok(Rendered {
         out,
-        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        pages: pages.iter().filter(|p| p.path().ends_with(".html")).count(),
         findings,
     })
 }
@@ -234,10 +248,11 @@ fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
     }
 }
 
-/// Writes the site into a temporary folder beside `out`, then swaps it in.
-/// What was in `out` before (an earlier report) is removed only after the
-/// new one is in place.
-fn write_site(out: &Path, files: &Files) -> Result<(), WorkspaceError> {
+/// Makes and writes every page (in parallel, each dropped once written)
+/// into a temporary folder beside `out`, then swaps it in. What was in
+/// `out` before (an earlier report) is removed only after the new one is
+/// in place.
+fn write_site(out: &Path, site: &view::Site, pages: &[Page]) -> Result<(), WorkspaceError> {
     let write_err = |path: &Path, source: std::io::Error| WorkspaceError::Write {
         path: path.display().to_string(),
         source,
@@ -254,17 +269,14 @@ fn write_site(out: &Path, files: &Files) -> Result<(), WorkspaceError> {
     let _ = fs::remove_dir_all(&temp);
     let result = (|| {
         fs::create_dir(&temp).map_err(|e| write_err(&temp, e))?;
-        let dirs: std::collections::BTreeSet<&str> = files
-            .iter()
-            .filter_map(|(p, _)| p.rsplit_once('/').map(|(d, _)| d))
-            .collect();
-        for dir in dirs {
+        for dir in ["assets", "sources", "items"] {
             let path = temp.join(dir);
-            fs::create_dir_all(&path).map_err(|e| write_err(&path, e))?;
+            fs::create_dir_all(&path).map_err(|e| write_err(&out.join(dir), e))?;
         }
-        files.par_iter().try_for_each(|(rel, bytes)| {
-            let path = temp.join(rel);
-            fs::write(&path, bytes).map_err(|e| write_err(&out.join(rel), e))
+        pages.par_iter().try_for_each(|page| {
+            let rel = page.path();
+            let bytes = page.bytes(site)?;
+            fs::write(temp.join(&rel), bytes).map_err(|e| write_err(&out.join(&rel), e))
         })?;
         let had_old = out.is_dir();
         if had_old {
