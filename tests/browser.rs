@@ -154,6 +154,11 @@ fn every_page_reads_right_in_chromium() {
             ),
             ("item", repo_out.join("items/prop.sappers-1000.html"), None),
             (
+                "contradicts",
+                repo_out.join("items/prop.role-defmin-current.html"),
+                None,
+            ),
+            (
                 "hostile",
                 hostile_out.join("sources/hostile.txt.html"),
                 None,

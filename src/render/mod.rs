@@ -39,15 +39,16 @@ pub struct Rendered {
     pub findings: usize,
 }
 
-/// One file of the site, made when it is written.
-enum Page<'s> {
+/// One file of the site, made when it is written; a page's view is
+/// dropped as soon as its page is written.
+enum Page {
     Index,
-    Source(&'s view::SourceView),
-    Item(&'s view::ItemView),
+    Source(Box<view::SourceView>),
+    Item(Box<view::ItemView>),
     Fixed(&'static str, &'static str),
 }
 
-impl Page<'_> {
+impl Page {
     /// The file's site-relative path.
     fn path(&self) -> String {
         match self {
@@ -58,17 +59,17 @@ impl Page<'_> {
         }
     }
 
-    fn bytes(&self, site: &view::Site) -> Result<Vec<u8>, WorkspaceError> {
+    fn bytes(&self, index: &view::IndexView) -> Result<Vec<u8>, WorkspaceError> {
         let made = match self {
             Page::Index => pages::IndexPage {
                 root: "",
-                ix: &site.index,
+                ix: index,
             }
             .render(),
             Page::Source(s) => pages::SourcePage {
                 root: "../",
                 s,
-                kinds: &site.index.kinds,
+                kinds: &index.kinds,
             }
             .render(),
             Page::Item(it) => pages::ItemPage { root: "../", it }.render(),
@@ -125,18 +126,21 @@ pub fn model(root: &Path, base: Option<&str>) -> Result<(view::Site, usize), Wor
     Ok((site, outcome.findings.len()))
 }
 
-/// Every file of the site in a fixed order; of two pages with one name
-/// (two items whose id is defined twice) the first.
-fn pages_of(site: &view::Site) -> Vec<Page<'_>> {
+/// Every file of the site in a fixed order, with its path; of two pages
+/// with one name (two items whose id is defined twice) the first.
+fn pages_of(sources: Vec<view::SourceView>, items: Vec<view::ItemView>) -> Vec<(String, Page)> {
     let mut pages = vec![Page::Index];
-    pages.extend(site.sources.iter().map(Page::Source));
-    pages.extend(site.items.iter().map(Page::Item));
+    pages.extend(sources.into_iter().map(|s| Page::Source(Box::new(s))));
+    pages.extend(items.into_iter().map(|it| Page::Item(Box::new(it))));
     pages.push(Page::Fixed("assets/report.css", CSS));
     pages.push(Page::Fixed("assets/report.js", JS));
     pages.push(Page::Fixed(MARKER, MARKER_TEXT));
     let mut seen = std::collections::BTreeSet::new();
-    pages.retain(|p| seen.insert(p.path()));
     pages
+        .into_iter()
+        .map(|p| (p.path(), p))
+        .filter(|(path, _)| seen.insert(path.clone()))
+        .collect()
 }
 
 /// `annot render [--out DIR] [--base REV]`.
@@ -154,11 +158,17 @@ pub fn render(
     };
     check_out(root, &out)?;
     let (site, findings) = model(root, base)?;
-    let pages = pages_of(&site);
-    write_site(&out, &site, &pages)?;
+    let view::Site {
+        index,
+        sources,
+        items,
+    } = site;
+    let pages = pages_of(sources, items);
+    let count = pages.iter().filter(|(p, _)| p.ends_with(".html")).count();
+    write_site(&out, &index, pages)?;
     Ok(Rendered {
         out,
-        pages: pages.iter().filter(|p| p.path().ends_with(".html")).count(),
+        pages: count,
         findings,
     })
 }
@@ -252,7 +262,11 @@ fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
 /// into a temporary folder beside `out`, then swaps it in. What was in
 /// `out` before (an earlier report) is removed only after the new one is
 /// in place.
-fn write_site(out: &Path, site: &view::Site, pages: &[Page]) -> Result<(), WorkspaceError> {
+fn write_site(
+    out: &Path,
+    index: &view::IndexView,
+    pages: Vec<(String, Page)>,
+) -> Result<(), WorkspaceError> {
     let write_err = |path: &Path, source: std::io::Error| WorkspaceError::Write {
         path: path.display().to_string(),
         source,
@@ -273,9 +287,9 @@ fn write_site(out: &Path, site: &view::Site, pages: &[Page]) -> Result<(), Works
             let path = temp.join(dir);
             fs::create_dir_all(&path).map_err(|e| write_err(&out.join(dir), e))?;
         }
-        pages.par_iter().try_for_each(|page| {
-            let rel = page.path();
-            let bytes = page.bytes(site)?;
+        pages.into_par_iter().try_for_each(|(rel, page)| {
+            let bytes = page.bytes(index)?;
+            drop(page);
             fs::write(temp.join(&rel), bytes).map_err(|e| write_err(&out.join(&rel), e))
         })?;
         let had_old = out.is_dir();

@@ -7,6 +7,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::{Annotation, AnnotationFile};
 use crate::source::SourceText;
 use crate::workspace::{SourceProblem, Workspace};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many kind classes the style sheet knows (`k0` … `k7`): kinds beyond
@@ -569,174 +570,202 @@ pub fn build(
         }
     };
 
-    let mut sources = Vec::new();
-    for &path in &source_paths {
-        let page = source_page(path);
-        let ids = by_source.get(path).map(Vec::as_slice).unwrap_or_default();
-        let text = match ws.sources.get(path) {
-            Some(Ok(text)) => Some(text.as_ref()),
-            _ => None,
-        };
-        let spans: Vec<Span> = ids
-            .iter()
-            .filter(|&&i| entries[i].placed)
-            .filter_map(|&i| {
-                let e = &entries[i];
-                let (start, end) = e.at?;
-                Some(Span {
-                    start,
-                    end,
-                    id: e.ann.id.value.clone(),
-                    kind: e.ann.kind.value.clone(),
-                    class: class_of(&e.ann.kind.value),
-                    target: fragment(&e.html_id),
-                    drift: drift_of_id
-                        .get(e.ann.id.value.as_str())
-                        .map(|s| s.to_string()),
-                })
-            })
-            .collect();
-        let text_pieces = text.map(|t| pieces(t, spans, false)).unwrap_or_default();
-        let mut findings_here: Vec<FindingView> = files_of
-            .get(path)
-            .into_iter()
-            .flatten()
-            .filter_map(|f| by_file.get(f))
-            .flatten()
-            .map(|f| finding_view(f, &page))
-            .collect();
-        findings_here.extend(
-            findings
+    let sources: Vec<SourceView> = source_paths
+        .par_iter()
+        .map(|&path| {
+            let page = source_page(path);
+            let ids = by_source.get(path).map(Vec::as_slice).unwrap_or_default();
+            let text = match ws.sources.get(path) {
+                Some(Ok(text)) => Some(text.as_ref()),
+                _ => None,
+            };
+            let spans: Vec<Span> = ids
                 .iter()
-                .filter(|f| f.place.file == path)
-                .map(|f| finding_view(f, &page)),
-        );
-        let base_view = base.and_then(|(rev, changed)| {
-            let b = changed.get(path)?;
-            let old_spans = b
-                .old_spans
-                .iter()
-                .map(|(id, kind, s, e, _)| Span {
-                    start: *s,
-                    end: *e,
-                    id: id.clone(),
-                    kind: kind.clone(),
-                    class: class_of(kind),
-                    target: format!("drift-{}", fragment(id)),
-                    drift: None,
+                .filter(|&&i| entries[i].placed)
+                .filter_map(|&i| {
+                    let e = &entries[i];
+                    let (start, end) = e.at?;
+                    Some(Span {
+                        start,
+                        end,
+                        id: e.ann.id.value.clone(),
+                        kind: e.ann.kind.value.clone(),
+                        class: class_of(&e.ann.kind.value),
+                        target: fragment(&e.html_id),
+                        drift: drift_of_id
+                            .get(e.ann.id.value.as_str())
+                            .map(|s| s.to_string()),
+                    })
                 })
                 .collect();
-            Some(BaseView {
-                rev: rev.to_string(),
-                old_pieces: pieces(&b.old, old_spans, true),
-                rows: b.rows.clone(),
-            })
-        });
-        sources.push(SourceView {
-            meta: meta_view(path, &page),
-            pieces: text_pieces,
-            annotations: ids.iter().map(|&i| ann_view(&entries[i])).collect(),
-            findings: findings_here,
-            base: base_view,
-        });
-    }
+            let text_pieces = text.map(|t| pieces(t, spans, false)).unwrap_or_default();
+            let mut findings_here: Vec<FindingView> = files_of
+                .get(path)
+                .into_iter()
+                .flatten()
+                .filter_map(|f| by_file.get(f))
+                .flatten()
+                .map(|f| finding_view(f, &page))
+                .collect();
+            findings_here.extend(
+                findings
+                    .iter()
+                    .filter(|f| f.place.file == path)
+                    .map(|f| finding_view(f, &page)),
+            );
+            let base_view = base.and_then(|(rev, changed)| {
+                let b = changed.get(path)?;
+                let old_spans = b
+                    .old_spans
+                    .iter()
+                    .map(|(id, kind, s, e, _)| Span {
+                        start: *s,
+                        end: *e,
+                        id: id.clone(),
+                        kind: kind.clone(),
+                        class: class_of(kind),
+                        target: format!("drift-{}", fragment(id)),
+                        drift: None,
+                    })
+                    .collect();
+                Some(BaseView {
+                    rev: rev.to_string(),
+                    old_pieces: pieces(&b.old, old_spans, true),
+                    rows: b.rows.clone(),
+                })
+            });
+            SourceView {
+                meta: meta_view(path, &page),
+                pieces: text_pieces,
+                annotations: ids.iter().map(|&i| ann_view(&entries[i])).collect(),
+                findings: findings_here,
+                base: base_view,
+            }
+        })
+        .collect();
 
     // Item pages.
-    let mut items = Vec::new();
-    let mut item_rows = Vec::new();
-    for entry in &entries {
-        if entry.file.source.is_some() {
-            continue;
-        }
-        let view = ann_view(entry);
-        let mut groups: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
-        let mut contradicts = Vec::new();
-        let mut evidence_of = |other: &Entry, rel: String, link_note: Option<String>| {
-            let Some(source) = &other.file.source else {
-                return;
+    let items: Vec<ItemView> = entries
+        .par_iter()
+        .filter(|e| e.file.source.is_none())
+        .map(|entry| {
+            let mut view = ann_view(entry);
+            let mut groups: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+            let mut contradicts = Vec::new();
+            let mut evidence_of = |other: &Entry, rel: String, link_note: Option<String>| {
+                let Some(source) = &other.file.source else {
+                    return;
+                };
+                let other_id = other.ann.id.value.as_str();
+                let contradicting = other
+                    .ann
+                    .links
+                    .iter()
+                    .filter(|l| l.rel.value == "contradicts")
+                    .map(|l| (l.target.value.clone(), l.note.clone()))
+                    .chain(
+                        links_in
+                            .get(other_id)
+                            .into_iter()
+                            .flatten()
+                            .map(|&(a, b)| (&entries[a], &entries[a].ann.links[b]))
+                            .filter(|(_, l)| l.rel.value == "contradicts")
+                            .map(|(e, l)| (e.ann.id.value.clone(), l.note.clone())),
+                    )
+                    .map(|(id, note)| LinkRef {
+                        rel: "contradicts".to_string(),
+                        kind: kind_of(&id),
+                        href: href_from(&entry.page, &id),
+                        id,
+                        note,
+                    })
+                    .collect();
+                groups
+                    .entry(source.value.clone())
+                    .or_default()
+                    .push(Evidence {
+                        id: other_id.to_string(),
+                        kind: other.ann.kind.value.clone(),
+                        class: class_of(&other.ann.kind.value),
+                        rel,
+                        quote: other.ann.quote.as_ref().map(|q| q.value.clone()),
+                        placed: other.placed,
+                        href: format!(
+                            "{}#{}",
+                            relative(&entry.page, &other.page),
+                            fragment(&other.html_id)
+                        ),
+                        link_note,
+                        contradicts: contradicting,
+                    });
             };
-            let other_id = other.ann.id.value.as_str();
-            let contradicting = other
-                .ann
-                .links
-                .iter()
-                .filter(|l| l.rel.value == "contradicts")
-                .map(|l| (l.target.value.clone(), l.note.clone()))
-                .chain(
-                    links_in
-                        .get(other_id)
-                        .into_iter()
-                        .flatten()
-                        .map(|&(a, b)| (&entries[a], &entries[a].ann.links[b]))
-                        .filter(|(_, l)| l.rel.value == "contradicts")
-                        .map(|(e, l)| (e.ann.id.value.clone(), l.note.clone())),
-                )
-                .map(|(id, note)| LinkRef {
-                    rel: "contradicts".to_string(),
-                    kind: kind_of(&id),
-                    href: href_from(&entry.page, &id),
-                    id,
-                    note,
+            for link in &entry.ann.links {
+                if let Some(&j) = first_of.get(link.target.value.as_str()) {
+                    evidence_of(&entries[j], link.rel.value.clone(), link.note.clone());
+                }
+            }
+            for &(j, k) in links_in
+                .get(entry.ann.id.value.as_str())
+                .into_iter()
+                .flatten()
+            {
+                let link = &entries[j].ann.links[k];
+                evidence_of(
+                    &entries[j],
+                    format!("{} (links here)", link.rel.value),
+                    link.note.clone(),
+                );
+            }
+            for link in view.links_out.iter().chain(&view.links_in) {
+                if link.rel == "contradicts" {
+                    contradicts.push(link.clone());
+                }
+            }
+            // What the evidence shows is not listed again under the item.
+            let shown: BTreeSet<String> = groups.values().flatten().map(|e| e.id.clone()).collect();
+            view.links_out.retain(|l| !shown.contains(&l.id));
+            view.links_in.retain(|l| !shown.contains(&l.id));
+            let evidence = groups
+                .into_iter()
+                .map(|(source, items)| EvidenceGroup {
+                    heading: meta_view(&source, &entry.page).heading,
+                    source: source.clone(),
+                    href: relative(&entry.page, &source_page(&source)),
+                    items,
                 })
                 .collect();
-            groups
-                .entry(source.value.clone())
-                .or_default()
-                .push(Evidence {
-                    id: other_id.to_string(),
-                    kind: other.ann.kind.value.clone(),
-                    class: class_of(&other.ann.kind.value),
-                    rel,
-                    quote: other.ann.quote.as_ref().map(|q| q.value.clone()),
-                    placed: other.placed,
-                    href: format!(
-                        "{}#{}",
-                        relative(&entry.page, &other.page),
-                        fragment(&other.html_id)
-                    ),
-                    link_note,
-                    contradicts: contradicting,
-                });
-        };
-        for link in &entry.ann.links {
-            if let Some(&j) = first_of.get(link.target.value.as_str()) {
-                evidence_of(&entries[j], link.rel.value.clone(), link.note.clone());
+            ItemView {
+                page: entry.page.clone(),
+                ann: view,
+                evidence,
+                contradicts,
             }
-        }
-        for &(j, k) in links_in
-            .get(entry.ann.id.value.as_str())
-            .into_iter()
-            .flatten()
-        {
-            let link = &entries[j].ann.links[k];
-            evidence_of(
-                &entries[j],
-                format!("{} (links here)", link.rel.value),
-                link.note.clone(),
-            );
-        }
-        for link in view.links_out.iter().chain(&view.links_in) {
-            if link.rel == "contradicts" {
-                contradicts.push(link.clone());
-            }
-        }
-        let evidence = groups
-            .into_iter()
-            .map(|(source, items)| EvidenceGroup {
-                heading: meta_view(&source, &entry.page).heading,
-                source: source.clone(),
-                href: relative(&entry.page, &source_page(&source)),
-                items,
-            })
-            .collect();
-        item_rows.push((entry.page.clone(), view.clone()));
-        items.push(ItemView {
-            page: entry.page.clone(),
-            ann: view,
-            evidence,
-            contradicts,
-        });
-    }
+        })
+        .collect();
+    let item_rows: Vec<(String, AnnView)> = items
+        .iter()
+        .map(|it| {
+            let a = &it.ann;
+            let row = AnnView {
+                html_id: a.html_id.clone(),
+                id: a.id.clone(),
+                kind: a.kind.clone(),
+                class: a.class.clone(),
+                file: a.file.clone(),
+                line: a.line,
+                span: None,
+                quote: None,
+                attrs: Vec::new(),
+                note: a.note.clone(),
+                links_out: Vec::new(),
+                links_in: Vec::new(),
+                findings: Vec::new(),
+                unplaced: None,
+                drift: None,
+            };
+            (it.page.clone(), row)
+        })
+        .collect();
 
     let mut kinds_view: Vec<KindView> = ws
         .vocabulary
