@@ -60,22 +60,42 @@ impl Page {
     }
 
     fn bytes(&self, index: &view::IndexView) -> Result<Vec<u8>, WorkspaceError> {
+        // Sized from the first: a page grows by copying itself otherwise.
+        let mut out = String::new();
         let made = match self {
-            Page::Index => pages::IndexPage {
-                root: "",
-                ix: index,
+            Page::Index => {
+                out.reserve(8192 + 700 * (index.items.len() + index.findings.len()));
+                pages::IndexPage {
+                    root: "",
+                    ix: index,
+                }
+                .render_into(&mut out)
             }
-            .render(),
-            Page::Source(s) => pages::SourcePage {
-                root: "../",
-                s,
-                kinds: &index.kinds,
+            Page::Source(s) => {
+                let text: usize = s
+                    .pieces
+                    .iter()
+                    .map(|p| match p {
+                        view::Piece::Text(t) => t.len(),
+                        _ => 150,
+                    })
+                    .sum();
+                out.reserve(8192 + 2 * text + 700 * s.annotations.len());
+                pages::SourcePage {
+                    root: "../",
+                    s,
+                    kinds: &index.kinds,
+                }
+                .render_into(&mut out)
             }
-            .render(),
-            Page::Item(it) => pages::ItemPage { root: "../", it }.render(),
+            Page::Item(it) => {
+                let shown: usize = it.evidence.iter().map(|g| g.items.len()).sum();
+                out.reserve(8192 + 600 * shown);
+                pages::ItemPage { root: "../", it }.render_into(&mut out)
+            }
             Page::Fixed(_, text) => return Ok(text.as_bytes().to_vec()),
         };
-        made.map(String::into_bytes).map_err(|err| {
+        made.map(|()| out.into_bytes()).map_err(|err| {
             WorkspaceError::NotWritten(format!("the page {} could not be made: {err}", self.path()))
         })
     }
