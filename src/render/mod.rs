@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use view::{BaseSource, DriftRow};
 
@@ -39,71 +40,56 @@ pub struct Rendered {
     pub findings: usize,
 }
 
-/// One file of the site, made when it is written; a page's view is
-/// dropped as soon as its page is written.
-enum Page {
-    Index,
-    Source(Box<view::SourceView>),
-    Item(Box<view::ItemView>),
-    Fixed(&'static str, &'static str),
-}
-
-impl Page {
-    /// The file's site-relative path.
-    fn path(&self) -> String {
-        match self {
-            Page::Index => "index.html".to_string(),
-            Page::Source(s) => view::source_page(&s.meta.path),
-            Page::Item(it) => it.page.clone(),
-            Page::Fixed(path, _) => path.to_string(),
+/// A page made from its view: its site-relative path and its bytes. The
+/// buffer is sized from the view first: a page grows by copying itself
+/// otherwise.
+fn make(
+    page: &view::PageView,
+    kinds: &[view::KindView],
+) -> Result<(String, String), WorkspaceError> {
+    let mut out = String::new();
+    let (path, made) = match page {
+        view::PageView::Source(s) => {
+            let text: usize = s
+                .pieces
+                .iter()
+                .map(|p| match p {
+                    view::Piece::Text(t) => t.len(),
+                    _ => 150,
+                })
+                .sum();
+            out.reserve(8192 + 2 * text + 700 * s.annotations.len());
+            let made = pages::SourcePage {
+                root: "../",
+                s,
+                kinds,
+            }
+            .render_into(&mut out);
+            (view::source_page(&s.meta.path), made)
         }
-    }
-
-    fn bytes(&self, index: &view::IndexView) -> Result<Vec<u8>, WorkspaceError> {
-        // Sized from the first: a page grows by copying itself otherwise.
-        let mut out = String::new();
-        let made = match self {
-            Page::Index => {
-                out.reserve(8192 + 700 * (index.items.len() + index.findings.len()));
-                pages::IndexPage {
-                    root: "",
-                    ix: index,
-                }
-                .render_into(&mut out)
-            }
-            Page::Source(s) => {
-                let text: usize = s
-                    .pieces
-                    .iter()
-                    .map(|p| match p {
-                        view::Piece::Text(t) => t.len(),
-                        _ => 150,
-                    })
-                    .sum();
-                out.reserve(8192 + 2 * text + 700 * s.annotations.len());
-                pages::SourcePage {
-                    root: "../",
-                    s,
-                    kinds: &index.kinds,
-                }
-                .render_into(&mut out)
-            }
-            Page::Item(it) => {
-                let shown: usize = it.evidence.iter().map(|g| g.items.len()).sum();
-                out.reserve(8192 + 600 * shown);
-                pages::ItemPage { root: "../", it }.render_into(&mut out)
-            }
-            Page::Fixed(_, text) => return Ok(text.as_bytes().to_vec()),
-        };
-        made.map(|()| out.into_bytes()).map_err(|err| {
-            WorkspaceError::NotWritten(format!("the page {} could not be made: {err}", self.path()))
-        })
-    }
+        view::PageView::Item(it) => {
+            let shown: usize = it.evidence.iter().map(|g| g.items.len()).sum();
+            out.reserve(8192 + 600 * shown);
+            let made = pages::ItemPage { root: "../", it }.render_into(&mut out);
+            (it.page.clone(), made)
+        }
+    };
+    made.map_err(|err| page_error(&path, err))?;
+    Ok((path, out))
 }
 
-/// The view model of the whole report, and how many findings it shows.
-/// The workspace is loaded and validated at the same time (on both cores).
-pub fn model(root: &Path, base: Option<&str>) -> Result<(view::Site, usize), WorkspaceError> {
+fn page_error(path: &str, err: askama::Error) -> WorkspaceError {
+    WorkspaceError::NotWritten(format!("the page {path} could not be made: {err}"))
+}
+
+/// Loads and validates the workspace (at the same time, on both cores),
+/// hands each page's view to `emit` as it is made, and returns the
+/// index's view and how many findings the report shows.
+pub fn model(
+    root: &Path,
+    base: Option<&str>,
+    emit: &view::Emit<'_, WorkspaceError>,
+) -> Result<(view::IndexView, usize), WorkspaceError> {
     let tree = Tree::WorkTree;
     let (ws, outcome) = rayon::join(
         || Workspace::load(root, &tree),
@@ -139,28 +125,17 @@ pub fn model(root: &Path, base: Option<&str>) -> Result<(view::Site, usize), Wor
             notices.push(notice.clone());
         }
     }
-    let site = view::build(&ws, &outcome.findings, &notices, base.zip(changed.as_ref()));
+    let index = view::build(
+        &ws,
+        &outcome.findings,
+        &notices,
+        base.zip(changed.as_ref()),
+        emit,
+    )?;
     // A workspace of 100,000 annotations takes a while to free, and the
-    // pages need not wait for it.
+    // index need not wait for it.
     rayon::spawn(move || drop(ws));
-    Ok((site, outcome.findings.len()))
-}
-
-/// Every file of the site in a fixed order, with its path; of two pages
-/// with one name (two items whose id is defined twice) the first.
-fn pages_of(sources: Vec<view::SourceView>, items: Vec<view::ItemView>) -> Vec<(String, Page)> {
-    let mut pages = vec![Page::Index];
-    pages.extend(sources.into_iter().map(|s| Page::Source(Box::new(s))));
-    pages.extend(items.into_iter().map(|it| Page::Item(Box::new(it))));
-    pages.push(Page::Fixed("assets/report.css", CSS));
-    pages.push(Page::Fixed("assets/report.js", JS));
-    pages.push(Page::Fixed(MARKER, MARKER_TEXT));
-    let mut seen = std::collections::BTreeSet::new();
-    pages
-        .into_iter()
-        .map(|p| (p.path(), p))
-        .filter(|(path, _)| seen.insert(path.clone()))
-        .collect()
+    Ok((index, outcome.findings.len()))
 }
 
 /// `annot render [--out DIR] [--base REV]`.
@@ -177,18 +152,36 @@ pub fn render(
         None => root.join(DEFAULT_OUT),
     };
     check_out(root, &out)?;
-    let (site, findings) = model(root, base)?;
-    let view::Site {
-        index,
-        sources,
-        items,
-    } = site;
-    let pages = pages_of(sources, items);
-    let count = pages.iter().filter(|(p, _)| p.ends_with(".html")).count();
-    write_site(&out, &index, pages)?;
+    let (pages, findings) = write_site(&out, |temp| {
+        let write = |rel: &str, bytes: &[u8]| {
+            fs::write(temp.join(rel), bytes).map_err(|source| WorkspaceError::Write {
+                path: out.join(rel).display().to_string(),
+                source,
+            })
+        };
+        let pages = AtomicUsize::new(1);
+        let emit = |page: view::PageView, kinds: &[view::KindView]| {
+            let (rel, html) = make(&page, kinds)?;
+            drop(page);
+            pages.fetch_add(1, Ordering::Relaxed);
+            write(&rel, html.as_bytes())
+        };
+        let (index, findings) = model(root, base, &emit)?;
+        let html = pages::IndexPage {
+            root: "",
+            ix: &index,
+        }
+        .render()
+        .map_err(|err| page_error("index.html", err))?;
+        write("index.html", html.as_bytes())?;
+        write("assets/report.css", CSS.as_bytes())?;
+        write("assets/report.js", JS.as_bytes())?;
+        write(MARKER, MARKER_TEXT.as_bytes())?;
+        Ok((pages.into_inner(), findings))
+    })?;
     Ok(Rendered {
         out,
-        pages: count,
+        pages,
         findings,
     })
 }
@@ -278,15 +271,14 @@ fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
     }
 }
 
-/// Makes and writes every page (in parallel, each dropped once written)
-/// into a temporary folder beside `out`, then swaps it in. What was in
-/// `out` before (an earlier report) is removed only after the new one is
-/// in place.
-fn write_site(
+/// Runs `fill` on a temporary folder beside `out` (with the site's
+/// folders made), then swaps it in for `out`. What was in `out` before (an
+/// earlier report) is removed only after the new one is in place; when
+/// `fill` fails, the temporary folder is removed and `out` is untouched.
+fn write_site<T>(
     out: &Path,
-    index: &view::IndexView,
-    pages: Vec<(String, Page)>,
-) -> Result<(), WorkspaceError> {
+    fill: impl FnOnce(&Path) -> Result<T, WorkspaceError>,
+) -> Result<T, WorkspaceError> {
     let write_err = |path: &Path, source: std::io::Error| WorkspaceError::Write {
         path: path.display().to_string(),
         source,
@@ -307,11 +299,7 @@ fn write_site(
             let path = temp.join(dir);
             fs::create_dir_all(&path).map_err(|e| write_err(&out.join(dir), e))?;
         }
-        pages.into_par_iter().try_for_each(|(rel, page)| {
-            let bytes = page.bytes(index)?;
-            drop(page);
-            fs::write(temp.join(&rel), bytes).map_err(|e| write_err(&out.join(&rel), e))
-        })?;
+        let filled = fill(&temp)?;
         let had_old = out.is_dir();
         if had_old {
             fs::rename(out, &old).map_err(|e| write_err(out, e))?;
@@ -325,7 +313,7 @@ fn write_site(
         if had_old {
             let _ = fs::remove_dir_all(&old);
         }
-        Ok(())
+        Ok(filled)
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&temp);

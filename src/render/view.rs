@@ -262,12 +262,15 @@ pub struct BaseSource {
     pub carried: BTreeMap<String, (usize, usize)>,
 }
 
-/// Everything the pages are made from.
-pub struct Site {
-    pub index: IndexView,
-    pub sources: Vec<SourceView>,
-    pub items: Vec<ItemView>,
+/// A page's view, handed to the caller of [`build`] as soon as it is made.
+pub enum PageView {
+    Source(SourceView),
+    Item(ItemView),
 }
+
+/// What [`build`] calls with each page's view (and the kinds, for the
+/// legend), on any thread.
+pub type Emit<'e, E> = dyn Fn(PageView, &[KindView]) -> Result<(), E> + Sync + 'e;
 
 /// Where an annotation is defined and shown.
 struct Entry<'w> {
@@ -284,13 +287,16 @@ struct Entry<'w> {
 }
 
 /// Builds the site from the loaded workspace, the validation findings and
-/// (with `--base`) what changed in each source.
-pub fn build(
+/// (with `--base`) what changed in each source: each page's view goes to
+/// `emit` as soon as it is made (so no more than a few exist at a time),
+/// and the index's view is returned at the end.
+pub fn build<E: Send>(
     ws: &Workspace,
     findings: &[Finding],
     notices: &[String],
     base: Option<(&str, &BTreeMap<String, BaseSource>)>,
-) -> Site {
+    emit: &Emit<'_, E>,
+) -> Result<IndexView, E> {
     let kinds = kind_classes(ws);
     let class_of = |kind: &str| {
         kinds
@@ -570,85 +576,117 @@ pub fn build(
         }
     };
 
-    let sources: Vec<SourceView> = source_paths
-        .par_iter()
-        .map(|&path| {
-            let page = source_page(path);
-            let ids = by_source.get(path).map(Vec::as_slice).unwrap_or_default();
-            let text = match ws.sources.get(path) {
-                Some(Ok(text)) => Some(text.as_ref()),
-                _ => None,
-            };
-            let spans: Vec<Span> = ids
-                .iter()
-                .filter(|&&i| entries[i].placed)
-                .filter_map(|&i| {
-                    let e = &entries[i];
-                    let (start, end) = e.at?;
-                    Some(Span {
-                        start,
-                        end,
-                        id: e.ann.id.value.clone(),
-                        kind: e.ann.kind.value.clone(),
-                        class: class_of(&e.ann.kind.value),
-                        target: fragment(&e.html_id),
-                        drift: drift_of_id
-                            .get(e.ann.id.value.as_str())
-                            .map(|s| s.to_string()),
-                    })
-                })
-                .collect();
-            let text_pieces = text.map(|t| pieces(t, spans, false)).unwrap_or_default();
-            let mut findings_here: Vec<FindingView> = files_of
-                .get(path)
-                .into_iter()
-                .flatten()
-                .filter_map(|f| by_file.get(f))
-                .flatten()
-                .map(|f| finding_view(f, &page))
-                .collect();
-            findings_here.extend(
-                findings
-                    .iter()
-                    .filter(|f| f.place.file == path)
-                    .map(|f| finding_view(f, &page)),
-            );
-            let base_view = base.and_then(|(rev, changed)| {
-                let b = changed.get(path)?;
-                let old_spans = b
-                    .old_spans
-                    .iter()
-                    .map(|(id, kind, s, e, _)| Span {
-                        start: *s,
-                        end: *e,
-                        id: id.clone(),
-                        kind: kind.clone(),
-                        class: class_of(kind),
-                        target: format!("drift-{}", fragment(id)),
-                        drift: None,
-                    })
-                    .collect();
-                Some(BaseView {
-                    rev: rev.to_string(),
-                    old_pieces: pieces(&b.old, old_spans, true),
-                    rows: b.rows.clone(),
-                })
-            });
-            SourceView {
-                meta: meta_view(path, &page),
-                pieces: text_pieces,
-                annotations: ids.iter().map(|&i| ann_view(&entries[i])).collect(),
-                findings: findings_here,
-                base: base_view,
-            }
+    let mut kinds_view: Vec<KindView> = ws
+        .vocabulary
+        .iter()
+        .flat_map(|v| &v.kinds)
+        .map(|(name, def)| KindView {
+            name: name.clone(),
+            class: class_of(name),
+            anchored: match def.anchored {
+                crate::model::Anchored::Always => "anchored",
+                crate::model::Anchored::Never => "source-less",
+                crate::model::Anchored::Either => "either",
+            },
+            count: entries.iter().filter(|e| &e.ann.kind.value == name).count(),
         })
         .collect();
+    let declared: BTreeSet<&str> = kinds_view.iter().map(|k| k.name.as_str()).collect();
+    let undeclared: BTreeSet<&str> = entries
+        .iter()
+        .map(|e| e.ann.kind.value.as_str())
+        .filter(|k| !declared.contains(k))
+        .collect();
+    for name in undeclared {
+        kinds_view.push(KindView {
+            name: name.to_string(),
+            class: class_of(name),
+            anchored: "not declared",
+            count: entries.iter().filter(|e| e.ann.kind.value == name).count(),
+        });
+    }
+
+    source_paths.par_iter().try_for_each(|&path| {
+        let page = source_page(path);
+        let ids = by_source.get(path).map(Vec::as_slice).unwrap_or_default();
+        let text = match ws.sources.get(path) {
+            Some(Ok(text)) => Some(text.as_ref()),
+            _ => None,
+        };
+        let spans: Vec<Span> = ids
+            .iter()
+            .filter(|&&i| entries[i].placed)
+            .filter_map(|&i| {
+                let e = &entries[i];
+                let (start, end) = e.at?;
+                Some(Span {
+                    start,
+                    end,
+                    id: e.ann.id.value.clone(),
+                    kind: e.ann.kind.value.clone(),
+                    class: class_of(&e.ann.kind.value),
+                    target: fragment(&e.html_id),
+                    drift: drift_of_id
+                        .get(e.ann.id.value.as_str())
+                        .map(|s| s.to_string()),
+                })
+            })
+            .collect();
+        let text_pieces = text.map(|t| pieces(t, spans, false)).unwrap_or_default();
+        let mut findings_here: Vec<FindingView> = files_of
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| by_file.get(f))
+            .flatten()
+            .map(|f| finding_view(f, &page))
+            .collect();
+        findings_here.extend(
+            findings
+                .iter()
+                .filter(|f| f.place.file == path)
+                .map(|f| finding_view(f, &page)),
+        );
+        let base_view = base.and_then(|(rev, changed)| {
+            let b = changed.get(path)?;
+            let old_spans = b
+                .old_spans
+                .iter()
+                .map(|(id, kind, s, e, _)| Span {
+                    start: *s,
+                    end: *e,
+                    id: id.clone(),
+                    kind: kind.clone(),
+                    class: class_of(kind),
+                    target: format!("drift-{}", fragment(id)),
+                    drift: None,
+                })
+                .collect();
+            Some(BaseView {
+                rev: rev.to_string(),
+                old_pieces: pieces(&b.old, old_spans, true),
+                rows: b.rows.clone(),
+            })
+        });
+        let view = SourceView {
+            meta: meta_view(path, &page),
+            pieces: text_pieces,
+            annotations: ids.iter().map(|&i| ann_view(&entries[i])).collect(),
+            findings: findings_here,
+            base: base_view,
+        };
+        emit(PageView::Source(view), &kinds_view)
+    })?;
 
     // Item pages.
-    let items: Vec<ItemView> = entries
+    // An id defined twice has one page: the first definition's.
+    entries
         .par_iter()
-        .filter(|e| e.file.source.is_none())
-        .map(|entry| {
+        .enumerate()
+        .filter(|(i, e)| {
+            e.file.source.is_none() && first_of.get(e.ann.id.value.as_str()) == Some(i)
+        })
+        .try_for_each(|(_, entry)| {
             let mut view = ann_view(entry);
             let mut groups: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
             let mut contradicts = Vec::new();
@@ -734,68 +772,39 @@ pub fn build(
                     items,
                 })
                 .collect();
-            ItemView {
+            let view = ItemView {
                 page: entry.page.clone(),
                 ann: view,
                 evidence,
                 contradicts,
-            }
-        })
-        .collect();
-    let item_rows: Vec<(String, AnnView)> = items
+            };
+            emit(PageView::Item(view), &kinds_view)
+        })?;
+    let item_rows: Vec<(String, AnnView)> = entries
         .iter()
-        .map(|it| {
-            let a = &it.ann;
+        .filter(|e| e.file.source.is_none())
+        .map(|e| {
+            let a = e.ann;
             let row = AnnView {
-                html_id: a.html_id.clone(),
-                id: a.id.clone(),
-                kind: a.kind.clone(),
-                class: a.class.clone(),
-                file: a.file.clone(),
-                line: a.line,
+                html_id: e.html_id.clone(),
+                id: a.id.value.clone(),
+                kind: a.kind.value.clone(),
+                class: class_of(&a.kind.value),
+                file: e.file.path.clone(),
+                line: a.id.pos.line,
                 span: None,
                 quote: None,
                 attrs: Vec::new(),
-                note: a.note.clone(),
+                note: a.note.as_ref().map(|n| n.value.clone()),
                 links_out: Vec::new(),
                 links_in: Vec::new(),
                 findings: Vec::new(),
                 unplaced: None,
                 drift: None,
             };
-            (it.page.clone(), row)
+            (e.page.clone(), row)
         })
         .collect();
-
-    let mut kinds_view: Vec<KindView> = ws
-        .vocabulary
-        .iter()
-        .flat_map(|v| &v.kinds)
-        .map(|(name, def)| KindView {
-            name: name.clone(),
-            class: class_of(name),
-            anchored: match def.anchored {
-                crate::model::Anchored::Always => "anchored",
-                crate::model::Anchored::Never => "source-less",
-                crate::model::Anchored::Either => "either",
-            },
-            count: entries.iter().filter(|e| &e.ann.kind.value == name).count(),
-        })
-        .collect();
-    let declared: BTreeSet<&str> = kinds_view.iter().map(|k| k.name.as_str()).collect();
-    let undeclared: BTreeSet<&str> = entries
-        .iter()
-        .map(|e| e.ann.kind.value.as_str())
-        .filter(|k| !declared.contains(k))
-        .collect();
-    for name in undeclared {
-        kinds_view.push(KindView {
-            name: name.to_string(),
-            class: class_of(name),
-            anchored: "not declared",
-            count: entries.iter().filter(|e| e.ann.kind.value == name).count(),
-        });
-    }
 
     let index_page = "index.html";
     let base_index = base.map(|(rev, changed)| {
@@ -838,11 +847,7 @@ pub fn build(
         annotations: entries.len(),
         base: base_index,
     };
-    Site {
-        index,
-        sources,
-        items,
-    }
+    Ok(index)
 }
 
 /// A kind class for every kind: declared kinds in the vocabulary's order,
