@@ -523,11 +523,24 @@ pub fn build<E: Send>(
             map
         });
 
+    // What names a source for a reader: its title, else its publisher,
+    // else its path.
+    let heading_of = |path: &str| -> String {
+        let field = |name: &str| {
+            meta_of.get(path).and_then(|m| {
+                m.fields
+                    .iter()
+                    .find(|(k, _)| k.value == name)
+                    .map(|(_, v)| v.value.clone())
+            })
+        };
+        field("title")
+            .or_else(|| field("publisher"))
+            .unwrap_or_else(|| path.to_string())
+    };
     let meta_view = |path: &str, from_page: &str| -> MetaView {
         let page = source_page(path);
         let mut fields = Vec::new();
-        let mut title = None;
-        let mut publisher = None;
         if let Some(meta) = meta_of.get(path) {
             for (k, v) in &meta.fields {
                 let href = match k.value.as_str() {
@@ -540,11 +553,6 @@ pub fn build<E: Send>(
                     }
                     _ => None,
                 };
-                match k.value.as_str() {
-                    "title" => title = Some(v.value.clone()),
-                    "publisher" => publisher = Some(v.value.clone()),
-                    _ => {}
-                }
                 fields.push(MetaField {
                     name: k.value.clone(),
                     value: v.value.clone(),
@@ -567,7 +575,7 @@ pub fn build<E: Send>(
         MetaView {
             path: path.to_string(),
             page: relative(from_page, &page),
-            heading: title.or(publisher).unwrap_or_else(|| path.to_string()),
+            heading: heading_of(path),
             fields,
             annotations: ids.len(),
             placed: ids.iter().filter(|&&i| entries[i].placed).count(),
@@ -766,7 +774,7 @@ pub fn build<E: Send>(
             let evidence = groups
                 .into_iter()
                 .map(|(source, items)| EvidenceGroup {
-                    heading: meta_view(&source, &entry.page).heading,
+                    heading: heading_of(&source),
                     source: source.clone(),
                     href: relative(&entry.page, &source_page(&source)),
                     items,
