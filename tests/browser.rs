@@ -225,6 +225,8 @@ fn every_page_reads_right_in_chromium() {
         if page["seed"].is_string() {
             assert_eq!(got["text_equal"], json!(true), "{what}");
             assert_eq!(got["white_space"], json!("pre-wrap"), "{what}");
+            // One keyboard stop (a labelled link) per highlighted annotation.
+            assert_eq!(got["text_refs"], got["text_ids"], "{what}");
             if page["annotated"].as_u64().unwrap() > 0 {
                 assert!(got["highlights"].as_u64().unwrap() > 0, "{what}");
                 assert_eq!(got["panel_opened"], json!(true), "{what}");

@@ -62,6 +62,19 @@ fn hostile_page_text_is_the_seed_and_highlights_are_the_quotes() {
     assert!(html_text.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
     assert!(html_text.contains("3.&#13;\n"));
     assert!(html_text.contains("&#xFEFF;Breaking"));
+    // Annotation ids never meet the page's own element ids.
+    for id in ["main", "findings"] {
+        assert_eq!(
+            html_text.matches(&format!(" id=\"{id}\"")).count(),
+            1,
+            "{id}"
+        );
+        assert_eq!(
+            html_text.matches(&format!(" id=\"_{id}\"")).count(),
+            1,
+            "_{id}"
+        );
+    }
     let plain = page(&h.ws, "sources/plain_one.txt-6d31f74802.html");
     let text = html::text_of(&plain, "source-text", "data-annot-id").unwrap();
     assert_eq!(text.text, hostile::PLAIN);
@@ -155,11 +168,11 @@ fn item_pages_show_evidence_by_source_and_contradictions() {
     );
     // One group per source, under its publisher (the title is not shown as
     // markup), each quote a highlight equal to the quote.
-    let heading = "<h3 id=\"g1\"><a href=\"../sources/hostile.txt.html\">&#60;i&#62;Title&#60;/i&#62; &#34;q&#34; &#39;x&#39;</a></h3>";
+    let heading = "<h3 id=\"_g1\"><a href=\"../sources/hostile.txt.html\">&#60;i&#62;Title&#60;/i&#62; &#34;q&#34; &#39;x&#39;</a></h3>";
     assert!(item.contains(heading), "{item}");
     assert!(
         item.contains(
-            "<h3 id=\"g2\"><a href=\"../sources/plain_one.txt-6d31f74802.html\">Plain</a></h3>"
+            "<h3 id=\"_g2\"><a href=\"../sources/plain_one.txt-6d31f74802.html\">Plain</a></h3>"
         ),
         "{item}"
     );
@@ -312,8 +325,8 @@ fn base_shows_old_and_new_text_and_each_drift_status() {
             ("a.sat".to_string(), "sat on the mat".to_string()),
         ])
     );
-    assert!(page.contains("<li id=\"drift-a.sat\" data-drift-status=\"shifted\"><span class=\"status status-shifted\">shifted</span>"), "{page}");
-    assert!(page.contains("<li id=\"drift-a.ran\" data-drift-status=\"deleted\"><span class=\"status status-deleted\">deleted</span>"), "{page}");
+    assert!(page.contains("<li id=\"_drift-a.sat\" data-drift-status=\"shifted\"><span class=\"status status-shifted\">shifted</span>"), "{page}");
+    assert!(page.contains("<li id=\"_drift-a.ran\" data-drift-status=\"deleted\"><span class=\"status status-deleted\">deleted</span>"), "{page}");
     let index = self::page(&ws, "index.html");
     assert!(
         index.contains("<span class=\"status status-deleted\">1 deleted</span>"),

@@ -437,7 +437,7 @@ fn base_sources(
                 id: id.to_string(),
                 href: match current.get(id) {
                     Some(_) => format!("#{}", view::fragment(id)),
-                    None => format!("#drift-{}", view::fragment(id)),
+                    None => format!("#_drift-{}", view::fragment(id)),
                 },
                 status: outcome.status.as_str().to_string(),
                 old: format!("{}–{} “{}”", span.start, span.end, span.quote),

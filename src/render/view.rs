@@ -666,7 +666,7 @@ pub fn build<E: Send>(
                     id: id.clone(),
                     kind: kind.clone(),
                     class: class_of(kind),
-                    target: format!("drift-{}", fragment(id)),
+                    target: format!("_drift-{}", fragment(id)),
                     drift: None,
                 })
                 .collect();

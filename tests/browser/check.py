@@ -57,6 +57,13 @@ CHECK = r"""
     var id = key.slice(key.indexOf(" ") + 1);
     if (quotes[id] !== groups[key]) { out.mismatches.push(id); }
   }
+  if (text) {
+    var ids = {};
+    var inText = text.querySelectorAll("[data-annot-id]");
+    for (var k = 0; k < inText.length; k++) { ids[inText[k].getAttribute("data-annot-id")] = true; }
+    out.text_ids = Object.keys(ids).length;
+    out.text_refs = text.querySelectorAll("a.ref").length;
+  }
   var refs = document.querySelectorAll("[data-role] a.ref");
   out.refs = refs.length;
   out.unlabelled_refs = 0;
@@ -65,7 +72,7 @@ CHECK = r"""
   }
   var first = document.querySelector('[data-role="source-text"] a.ref');
   if (first) {
-    var panel = document.getElementById("panel");
+    var panel = document.getElementById("_panel");
     first.focus();
     first.click();
     out.panel_opened = !panel.hidden && panel.querySelector(".panel-body").children.length > 0

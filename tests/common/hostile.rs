@@ -65,6 +65,9 @@ pub fn hostile() -> Hostile {
         ("h.same-a", "claim", "delta", 0),
         ("h.same-b", "note", "delta", 0),
         ("h.tab", "note", "  indented\ttab  \r\n", 0),
+        // The same as ids the page itself uses, once prefixed.
+        ("main", "note", "flag", 0),
+        ("findings", "note", "family", 0),
     ];
     let mut body = String::new();
     let mut quotes = BTreeMap::new();

@@ -4,7 +4,7 @@
 // nothing here is needed to read the report.
 (function () {
   "use strict";
-  var panel = document.getElementById("panel");
+  var panel = document.getElementById("_panel");
   if (!panel) {
     return;
   }
@@ -26,7 +26,7 @@
       if (el.hasAttribute("data-annot-id")) {
         id = el.getAttribute("data-annot-id");
       } else if (el.hasAttribute("data-base-annot-id")) {
-        id = "drift-" + el.getAttribute("data-base-annot-id");
+        id = "_drift-" + el.getAttribute("data-base-annot-id");
       }
       if (id !== null && ids.indexOf(id) < 0) {
         ids.push(id);
