@@ -5,7 +5,8 @@
 //!
 //! Data flows one way: [`workspace`] reads files, [`yaml`] and [`load`] turn
 //! them into the [`model`], [`rules`] produce [`finding`]s, and [`report`]
-//! renders them. [`anchor`] and [`edit`] serve the commands that write.
+//! renders them. [`anchor`] and [`edit`] serve the commands that write;
+//! [`render`] makes the static HTML report.
 
 pub mod anchor;
 pub mod cache;
@@ -18,6 +19,7 @@ pub mod interop;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod review;
 pub mod rules;

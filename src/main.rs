@@ -105,6 +105,20 @@ enum Command {
         #[arg(long, value_name = "X", requires = "accept_all_edited", value_parser = confidence, allow_negative_numbers = true)]
         min_confidence: Option<f64>,
     },
+    /// Write a static HTML report of the workspace: every source with its
+    /// highlights, every source-less item with its evidence, the findings.
+    /// Opens from file:// with no network access.
+    Render {
+        /// The folder to write (default: annot-report/ at the workspace
+        /// root). It is replaced as a whole, so it must be new, empty or an
+        /// earlier report.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also show, for each source whose text changed since REV, the old
+        /// and new text side by side and every annotation's drift.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+    },
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
     Show {
@@ -482,6 +496,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
                 let what = match action {
                     InitAction::Created => "created",
                     InitAction::Kept => "kept (already there)",
+                    InitAction::Appended if path == ".gitignore" => "added `annot-report/` to",
                     InitAction::Appended => "added `seeds/** -text` to",
                 };
                 out.push_str(&format!("{what} {path}\n"));
@@ -598,6 +613,19 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Render { out, base } => {
+            let root = root(cli.directory.as_deref())?;
+            let done = annot::render::render(&root, out.as_deref(), base.as_deref())?;
+            let index = done.out.join("index.html");
+            print(&format!(
+                "wrote {} pages ({} findings shown) to {}\nopen {}\n",
+                done.pages,
+                done.findings,
+                report::visible(&done.out.display().to_string()),
+                report::visible(&index.display().to_string()),
+            ));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Show { id, format } => {
             let root = root(cli.directory.as_deref())?;

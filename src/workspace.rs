@@ -106,6 +106,14 @@ pub enum WorkspaceError {
         #[source]
         source: io::Error,
     },
+    /// `annot render --out` names a place the report must not go.
+    #[error("cannot write the report to {path}: {why}")]
+    #[diagnostic(code(annot::bad_output), help("{help}"))]
+    BadOutput {
+        path: String,
+        why: String,
+        help: String,
+    },
     #[error("cannot read {path}")]
     #[diagnostic(code(annot::io))]
     Io {

@@ -109,5 +109,50 @@ pub fn init(dir: &Path) -> Result<Vec<(String, InitAction)>, WorkspaceError> {
             })
         }
     }
+    actions.push((".gitignore".to_string(), ignore_report(dir)?));
     Ok(actions)
+}
+
+/// The line of `.gitignore` that keeps `annot render`'s default output out
+/// of commits.
+pub const GITIGNORE_RULE: &str = "annot-report/";
+
+/// Adds [`GITIGNORE_RULE`] to `.gitignore` (creating it when missing),
+/// unless a line already ignores the report; keeps every other line.
+fn ignore_report(dir: &Path) -> Result<InitAction, WorkspaceError> {
+    let path = dir.join(".gitignore");
+    let write = |source| WorkspaceError::Write {
+        path: ".gitignore".to_string(),
+        source,
+    };
+    match fs::read(&path) {
+        Ok(existing) => {
+            let text = String::from_utf8_lossy(&existing);
+            let ignored = text.lines().any(|line| {
+                matches!(
+                    line.trim(),
+                    "annot-report" | "annot-report/" | "/annot-report" | "/annot-report/"
+                )
+            });
+            if ignored {
+                return Ok(InitAction::Kept);
+            }
+            let mut new = existing.clone();
+            if !new.is_empty() && !new.ends_with(b"\n") {
+                new.push(b'\n');
+            }
+            new.extend_from_slice(GITIGNORE_RULE.as_bytes());
+            new.push(b'\n');
+            edit::write_atomic(&path, &existing, &new)?;
+            Ok(InitAction::Appended)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            fs::write(&path, format!("{GITIGNORE_RULE}\n")).map_err(write)?;
+            Ok(InitAction::Created)
+        }
+        Err(source) => Err(WorkspaceError::Io {
+            path: ".gitignore".into(),
+            source,
+        }),
+    }
 }

@@ -224,3 +224,6 @@ pub fn assert_findings(run: &Run, status: i32, expected: &[(&str, &str, u64, u64
         run.stdout, run.stderr
     );
 }
+
+pub mod hostile;
+pub mod html;
