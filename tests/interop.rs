@@ -535,6 +535,35 @@ fn export_of_one_source_and_refusals() {
         "{}",
         no_out.stderr
     );
+    // Never onto the workspace's own files.
+    let ws = awkward_workspace();
+    let before = fs::read(ws.path().join("annotations/crlf.yaml")).unwrap();
+    let onto = run_in(
+        ws.path(),
+        &[
+            "export",
+            "--format",
+            "w3c",
+            "--out",
+            "annotations/crlf.yaml",
+        ],
+    );
+    assert_eq!(onto.status, 2);
+    assert!(
+        onto.stderr.contains("it lies inside annotations/"),
+        "{}",
+        onto.stderr
+    );
+    assert_eq!(
+        fs::read(ws.path().join("annotations/crlf.yaml")).unwrap(),
+        before
+    );
+    let into_seeds = run_in(
+        ws.path(),
+        &["export", "--format", "brat", "--out", "seeds/brat"],
+    );
+    assert_eq!(into_seeds.status, 2);
+    assert!(!ws.path().join("seeds/brat").exists());
     let busy = tempfile::tempdir().unwrap();
     fs::write(busy.path().join("keep.ann"), "mine").unwrap();
     let refused = run_in(

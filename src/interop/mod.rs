@@ -93,6 +93,9 @@ pub fn export(
             "brat export writes a folder (a .txt and an .ann per source, annotation.conf, visual.conf): give it with `--out DIR`".to_string(),
         ));
     }
+    if let Some(out) = out {
+        check_out(root, out)?;
+    }
     let corpus = corpus::load(root, &sources)?;
     let mut listed = corpus.lost.clone();
     let documents = corpus.documents.len();
@@ -140,6 +143,28 @@ pub fn export(
         annotations,
         listed,
     })
+}
+
+/// Refuses an `--out` among the files annot reads: an export never lands
+/// on a seed, an annotation file or the vocabulary.
+fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
+    let place = workspace::resolved(out);
+    let root = workspace::resolved(root);
+    for dir in ["seeds", "annotations", "schema"] {
+        if place.starts_with(root.join(dir)) {
+            return Err(WorkspaceError::NotWritten(format!(
+                "not written to {}: it lies inside {dir}/, which holds the workspace's own files; give `--out` a path outside seeds/, annotations/ and schema/",
+                out.display()
+            )));
+        }
+    }
+    if root.starts_with(&place) {
+        return Err(WorkspaceError::NotWritten(format!(
+            "not written to {}: it holds the workspace itself; give `--out` a new path",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// A SOURCE argument as a workspace-relative path: a path that exists is

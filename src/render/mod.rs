@@ -16,7 +16,7 @@ use askama::Template;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use view::{BaseSource, DriftRow};
@@ -194,43 +194,12 @@ fn refuse(out: &Path, why: &str, help: &str) -> WorkspaceError {
     }
 }
 
-/// `path` with `.` and `..` worked out and every existing part's symlinks
-/// resolved, for comparing places.
-fn resolved(path: &Path) -> PathBuf {
-    let mut clean = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                clean.pop();
-            }
-            Component::CurDir => {}
-            other => clean.push(other),
-        }
-    }
-    let mut existing = clean.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut out = real;
-            out.extend(rest.iter().rev());
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_owned());
-                existing = parent;
-            }
-            _ => return clean,
-        }
-    }
-}
-
 /// Refuses an output folder that is a file, that holds the workspace, or
 /// that lies among the files annot reads.
 fn check_out(root: &Path, out: &Path) -> Result<(), WorkspaceError> {
     let help = "pass `--out` a folder outside seeds/ and annotations/, e.g. `--out annot-report`";
-    let place = resolved(out);
-    let root = resolved(root);
+    let place = crate::workspace::resolved(out);
+    let root = crate::workspace::resolved(root);
     for dir in [SEEDS_DIR, ANNOTATIONS_DIR] {
         if place.starts_with(root.join(dir)) {
             return Err(refuse(
