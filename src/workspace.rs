@@ -1232,6 +1232,37 @@ pub fn at(file: &AnnotationFile, pos: crate::yaml::Pos) -> Place {
     place(&file.path, pos)
 }
 
+/// `path` with `.` and `..` worked out and every existing part's symlinks
+/// resolved, for comparing places.
+pub fn resolved(path: &Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    let mut existing = clean.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return clean,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1268,37 +1299,6 @@ mod tests {
                 matches!(check_source_path(bad), Err(SourceProblem::OutsideSeeds(_))),
                 "{bad}"
             );
-        }
-    }
-}
-
-/// `path` with `.` and `..` worked out and every existing part's symlinks
-/// resolved, for comparing places.
-pub fn resolved(path: &Path) -> PathBuf {
-    let mut clean = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                clean.pop();
-            }
-            Component::CurDir => {}
-            other => clean.push(other),
-        }
-    }
-    let mut existing = clean.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut out = real;
-            out.extend(rest.iter().rev());
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_owned());
-                existing = parent;
-            }
-            _ => return clean,
         }
     }
 }
