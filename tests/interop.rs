@@ -650,3 +650,63 @@ fn a_hypothesis_export_is_anchored_by_quote_with_its_url_and_first_declared_tag(
     assert_eq!(got["h1"].span, Some((28, 31)));
     assert_eq!(got["h1"].note.as_deref(), Some("a note"));
 }
+
+#[test]
+fn export_lists_every_annotation_it_cannot_vouch_for_and_writes_the_rest() {
+    let ws = common::Ws::new();
+    let sha = common::sha256(common::SEED.as_bytes());
+    // The drifted one needs its pin's text: write it whole.
+    ws.write(
+        "annotations/a.yaml",
+        format!(
+            "source: seeds/a.txt\nsha256: {sha}\nannotations:\n  - {{id: a.ok, kind: claim, quote: sat, start: 8, end: 11}}\n  - {{id: a.off, kind: claim, quote: sat, start: 9, end: 12}}\n  - {{id: a.twice, kind: claim, quote: mat, start: 19, end: 22}}\n  - id: a.drifted\n    kind: claim\n    quote: ran\n    start: 32\n    end: 35\n    drift: {{status: deleted, from_sha256: {sha}, old_start: 32, old_end: 35, old_quote: ran}}\n"
+        ),
+    );
+    ws.write(
+        "annotations/b.yaml",
+        format!("source: seeds/a.txt\nsha256: {}\nannotations:\n  - {{id: a.twice, kind: claim, quote: cat, start: 4, end: 7}}\n", "f".repeat(64)),
+    );
+    ws.write("annotations/c.yaml", "annotations:\n  - id: [oops\n");
+    let run = ws.run(&["export", "--format", "jsonl"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    for expected in [
+        "not carried over: annotations/a.yaml:5: `a.off`: the text at 9..12 is not its quote; run `annot validate`",
+        "not carried over: annotations/a.yaml:6: `a.twice` is defined more than once; run `annot validate`",
+        "not carried over: annotations/a.yaml:7: `a.drifted` has an unresolved `drift:`",
+        "not carried over: annotations/b.yaml:1: 1 annotation: seeds/a.txt is not the version of the source they were made on",
+        "not carried over: annotations/c.yaml:2: none of this file's annotations: it cannot be read",
+    ] {
+        assert!(run.stderr.contains(expected), "missing {expected}\n{}", run.stderr);
+    }
+    assert_eq!(
+        summary(&run),
+        "exported 1 annotation of 1 source to stdout; 5 not exported"
+    );
+    let line: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(line["spans"].as_array().unwrap().len(), 1);
+    assert_eq!(line["spans"][0]["id"], "a.ok");
+}
+
+#[test]
+fn import_into_a_workspace_whose_vocabulary_does_not_read_changes_nothing() {
+    let ws = common::Ws::new();
+    ws.write("schema/vocabulary.yaml", "kinds: [oops\n");
+    let input = ws.write(
+        "in.jsonl",
+        r#"{"text": "x y", "spans": [{"start": 0, "end": 1, "label": "claim"}], "meta": {"source": "seeds/n.txt"}}"#,
+    );
+    let run = ws.run_with(
+        &["import", "jsonl", input.to_str().unwrap()],
+        &[("COLUMNS", "1000")],
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "schema/vocabulary.yaml cannot be read (unclosed bracket '[', line 1); fix it first"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!ws.path().join("seeds/n.txt").exists());
+    assert_eq!(ws.read("schema/vocabulary.yaml"), "kinds: [oops\n");
+}

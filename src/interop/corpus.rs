@@ -115,11 +115,19 @@ pub fn load(root: &Path, sources: &[String]) -> Result<Corpus, WorkspaceError> {
             }
         }
     }
+    // Each unreadable file once, at its first problem.
     for path in &unreadable {
-        if path.starts_with("annotations/") {
+        let first = ws
+            .findings
+            .iter()
+            .find(|f| f.place.file == *path && f.code.is_structural());
+        if let (true, Some(f)) = (path.starts_with("annotations/"), first) {
             lost.push(Listed::dropped(
-                path.to_string(),
-                "the file could not be read completely; run `annot validate` and fix it",
+                format!("{path}:{}", f.place.line),
+                format!(
+                    "none of this file's annotations: it cannot be read ({}); run `annot validate` and fix it",
+                    f.message
+                ),
             ));
         }
     }
@@ -145,8 +153,8 @@ pub fn load(root: &Path, sources: &[String]) -> Result<Corpus, WorkspaceError> {
                 lost.push(Listed::dropped(
                     format!("{}:{}", file.path, source.pos.line),
                     format!(
-                        "{} annotations on {}, which cannot be read; run `annot validate`",
-                        file.annotations.len(),
+                        "{} on {}, which cannot be read; run `annot validate`",
+                        super::plan::count(file.annotations.len(), "annotation"),
                         source.value
                     ),
                 ));
@@ -157,8 +165,8 @@ pub fn load(root: &Path, sources: &[String]) -> Result<Corpus, WorkspaceError> {
             lost.push(Listed::dropped(
                 format!("{}:{}", file.path, source.pos.line),
                 format!(
-                    "{} annotations: {} is not the version they were made on (or the file has no `sha256`); run `annot anchor` or `annot reanchor` first",
-                    file.annotations.len(),
+                    "{}: {} is not the version of the source they were made on (or the file has no `sha256`); run `annot anchor` or `annot reanchor` first",
+                    super::plan::count(file.annotations.len(), "annotation"),
                     source.value
                 ),
             ));

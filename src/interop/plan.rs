@@ -810,6 +810,7 @@ fn kind_for(
 /// write where the quote is not unique.
 fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
     let source = &*doc.text;
+    let mut found: Option<Vec<(usize, usize)>> = None;
     let (start, end) = match &a.target {
         Target::None => return Err("it has no place in the text".to_string()),
         Target::Offsets { start, end, text } => {
@@ -857,6 +858,7 @@ fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
             position,
         } => {
             let occurrences = source.occurrences(exact);
+            found = Some(occurrences.clone());
             let candidates = anchor::select_by_context(
                 source,
                 &occurrences,
@@ -914,7 +916,11 @@ fn anchor_one(doc: &Placed, a: &IncomingAnn) -> Result<ReadySpan, String> {
         .slice(start, end)
         .ok_or_else(|| format!("{start}..{end} does not fall on characters of the text"))?
         .to_string();
-    let occurrences = source.occurrences(&quote);
+    // A found quote's occurrences are already known.
+    let occurrences = match &a.target {
+        Target::Quote { exact, .. } if *exact == quote => found.unwrap_or_default(),
+        _ => source.occurrences(&quote),
+    };
     let (prefix, suffix) =
         anchor::disambiguating_context(source, (start, end), &occurrences).unwrap_or((None, None));
     Ok(ReadySpan {
