@@ -22,6 +22,7 @@ use std::sync::Arc;
 /// Changes whenever the stored form or the meaning of a result changes.
 const FORMAT: &str = "annot check cache 4";
 
+#[derive(Clone)]
 pub struct Cache {
     dir: PathBuf,
     summary_path: PathBuf,

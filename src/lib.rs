@@ -17,6 +17,7 @@ pub mod finding;
 pub mod history;
 pub mod interop;
 pub mod load;
+pub mod lsp;
 pub mod merge;
 pub mod model;
 pub mod render;

@@ -119,6 +119,10 @@ enum Command {
         #[arg(long, value_name = "REV")]
         base: Option<String>,
     },
+    /// Run the language server (LSP over stdin/stdout) that shows in the
+    /// editor what `annot validate` says, as you type; docs/editors.md
+    /// sets it up for VS Code, Neovim, Helix, Zed and Emacs.
+    Lsp,
     /// Show one annotation: its text in context, its links both ways, and
     /// the commits that introduced and changed it.
     Show {
@@ -627,6 +631,7 @@ fn run(cli: Cli) -> Result<ExitCode, WorkspaceError> {
             ));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Lsp => Ok(ExitCode::from(annot::lsp::run() as u8)),
         Command::Show { id, format } => {
             let root = root(cli.directory.as_deref())?;
             let shown = commands::show(&root, &id)?;

@@ -671,6 +671,41 @@ pub fn reanchor(
     Ok(done)
 }
 
+/// What `annot reanchor --write` would write to the annotation file `rel`
+/// as it is on disk: its new text, with how many spans are carried over
+/// and how many marked with `drift:` for review. `Ok(None)` when it has no
+/// drift; `Err` with the reason when annot will not edit it.
+pub fn reanchored_text(
+    root: &Path,
+    rel: &str,
+) -> Result<Option<(String, usize, usize)>, String> {
+    let tree = Tree::WorkTree;
+    let ws = Workspace::load(root, &tree).map_err(|err| err.to_string())?;
+    let index = Tree::index(root).ok();
+    let others: Vec<&Tree> = index.iter().collect();
+    let only = [rel.to_string()];
+    let found = drift_of(root, &ws, &tree, &others, Some(&only)).map_err(|err| err.to_string())?;
+    let entries: Vec<&DriftEntry> = found.entries.iter().filter(|e| &*e.file == rel).collect();
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let Some(file) = ws.files.iter().find(|f| f.path == rel) else {
+        return Ok(None);
+    };
+    let Some(Ok(new)) = file.source.as_ref().and_then(|s| ws.sources.get(&s.value)) else {
+        return Ok(None);
+    };
+    let text = rewrite_file(file, new, &entries).map_err(|refusal| {
+        let what = match &refusal.id {
+            Some(id) => format!("annotation `{id}` (line {})", refusal.pos.line),
+            None => format!("line {}", refusal.pos.line),
+        };
+        format!("{what}: {}", refusal.reason)
+    })?;
+    let applied = entries.iter().filter(|e| e.outcome.status.is_safe()).count();
+    Ok(Some((text, applied, entries.len() - applied)))
+}
+
 /// Why one file was left as it was.
 enum Failure {
     /// annot will not edit it (a finding for the report).

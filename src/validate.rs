@@ -7,6 +7,9 @@
 //! then checks only what they can affect ([`incremental`]).
 
 mod incremental;
+mod live;
+
+pub use live::Live;
 
 use crate::cache::{Cache, Summary};
 use crate::finding::{self, Code, Finding};
@@ -115,8 +118,38 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         let new = shared.new_blob_shas.into_inner().unwrap_or_default();
         git.remember_blob_sha256s(&new);
     }
+    let settings = Checks {
+        vocabulary: vocabulary.as_ref(),
+        sources_meta: sources_meta.as_ref(),
+        seeds: &seeds,
+        eol_protected: &tree.eol_protected(root, &seeds)?,
+    };
+    judge(root, tree, &settings, &results, about_ids_and_links, findings, &skipped, &paths)
+}
 
-    let mut notices: Vec<String> = crate::workspace::skipped_notice(&skipped)
+/// What the checks across files need besides the files' results.
+pub(crate) struct Checks<'a> {
+    pub vocabulary: Option<&'a crate::model::Vocabulary>,
+    pub sources_meta: Option<&'a crate::model::SourcesMeta>,
+    pub seeds: &'a [String],
+    pub eol_protected: &'a crate::workspace::EolProtection,
+}
+
+/// The checks across files over every file's result, and the outcome:
+/// `findings` are those found before (the listing, the vocabulary), and
+/// `about_ids_and_links` the judgement of ids and links.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn judge(
+    root: &Path,
+    tree: &Tree,
+    checks: &Checks,
+    results: &[FileResult],
+    about_ids_and_links: Vec<rules::Tagged>,
+    mut findings: Vec<Finding>,
+    skipped: &[String],
+    paths: &[String],
+) -> Result<Outcome, WorkspaceError> {
+    let mut notices: Vec<String> = crate::workspace::skipped_notice(skipped)
         .into_iter()
         .collect();
     let stale: BTreeMap<String, &str> = results
@@ -131,13 +164,13 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     let pins = resolve_stale_pins(root, tree, stale, &mut notices)?;
     findings.extend(rules::check_workspace(
         &rules::Workspace {
-            vocabulary: vocabulary.as_ref(),
-            sources_meta: sources_meta.as_ref(),
-            seeds: &seeds,
-            eol_protected: &tree.eol_protected(root, &seeds)?,
+            vocabulary: checks.vocabulary,
+            sources_meta: checks.sources_meta,
+            seeds: checks.seeds,
+            eol_protected: checks.eol_protected,
             pins: &pins,
         },
-        &results,
+        results,
     ));
     findings.extend(about_ids_and_links.into_iter().map(|t| t.finding));
     let sources: BTreeSet<&str> = results
@@ -146,15 +179,15 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         .collect();
     let (sources, annotations) = (sources.len(), results.iter().map(|r| r.annotations).sum());
     for result in results {
-        findings.extend(result.findings);
+        findings.extend(result.findings.iter().cloned());
     }
-    hold_back_dangling_links(&mut findings, &paths, &mut notices);
+    hold_back_dangling_links(&mut findings, paths, &mut notices);
     finding::sort(&mut findings);
     Ok(Outcome {
         findings,
         notices,
         files: paths.len(),
-        paths,
+        paths: paths.to_vec(),
         sources,
         annotations,
     })

@@ -484,14 +484,43 @@ pub fn file_place(file: &str) -> Place {
     }
 }
 
-/// Where files are read from: the working tree, or the git index (what
-/// `git commit` is about to record).
+/// Where files are read from: the working tree, the git index (what
+/// `git commit` is about to record), or the working tree as an editor
+/// shows it, with the unsaved text of open files in place of theirs.
 pub enum Tree {
     WorkTree,
     Index {
         git: Arc<Git>,
         entries: BTreeMap<String, IndexEntry>,
     },
+    Edited(Arc<Buffers>),
+}
+
+/// Unsaved texts by workspace-relative path: they are read instead of the
+/// files on disk.
+#[derive(Debug, Clone, Default)]
+pub struct Buffers(BTreeMap<String, Arc<[u8]>>);
+
+impl Buffers {
+    pub fn new() -> Buffers {
+        Buffers::default()
+    }
+
+    pub fn insert(&mut self, rel: String, bytes: Arc<[u8]>) {
+        self.0.insert(rel, bytes);
+    }
+
+    pub fn remove(&mut self, rel: &str) {
+        self.0.remove(rel);
+    }
+
+    pub fn get(&self, rel: &str) -> Option<&Arc<[u8]>> {
+        self.0.get(rel)
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
 }
 
 impl Tree {
@@ -519,7 +548,7 @@ impl Tree {
 
     pub fn name(&self) -> &'static str {
         match self {
-            Tree::WorkTree => "worktree",
+            Tree::WorkTree | Tree::Edited(_) => "worktree",
             Tree::Index { .. } => "index",
         }
     }
@@ -528,7 +557,7 @@ impl Tree {
     pub fn git(&self, root: &Path) -> Option<Arc<Git>> {
         match self {
             Tree::Index { git, .. } => Some(Arc::clone(git)),
-            Tree::WorkTree => Git::open(root).ok().flatten().map(Arc::new),
+            Tree::WorkTree | Tree::Edited(_) => Git::open(root).ok().flatten().map(Arc::new),
         }
     }
 
@@ -562,7 +591,7 @@ impl Tree {
     /// The blob id of a regular file staged at `rel` (not a link).
     pub fn blob_id(&self, rel: &str) -> Option<Oid> {
         match self {
-            Tree::WorkTree => None,
+            Tree::WorkTree | Tree::Edited(_) => None,
             Tree::Index { entries, .. } => entries
                 .get(rel)
                 .filter(|e| e.kind == EntryKind::File)
@@ -578,6 +607,10 @@ impl Tree {
         if let Tree::Index { .. } = self {
             return Ok(None);
         }
+        if let Some(bytes) = self.buffer(rel) {
+            let size = bytes.len() as u64;
+            return Ok((size > crate::yaml::MAX_FILE_BYTES as u64).then_some(size));
+        }
         let size = fs::metadata(root.join(rel))
             .map_err(|source| WorkspaceError::Io {
                 path: rel.to_string(),
@@ -587,10 +620,21 @@ impl Tree {
         Ok((size > crate::yaml::MAX_FILE_BYTES as u64).then_some(size))
     }
 
+    /// The unsaved text that stands for `rel`, if any.
+    fn buffer(&self, rel: &str) -> Option<&Arc<[u8]>> {
+        match self {
+            Tree::Edited(buffers) => buffers.get(rel),
+            _ => None,
+        }
+    }
+
     /// Reads a workspace file; `None` when it does not exist.
     pub fn read(&self, root: &Path, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
+        if let Some(bytes) = self.buffer(rel) {
+            return Ok(Some(bytes.to_vec()));
+        }
         match self {
-            Tree::WorkTree => match fs::read(root.join(rel)) {
+            Tree::WorkTree | Tree::Edited(_) => match fs::read(root.join(rel)) {
                 Ok(bytes) => Ok(Some(bytes)),
                 Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(source) => Err(WorkspaceError::Io {
@@ -620,6 +664,19 @@ impl Tree {
     pub fn list_annotations(&self, root: &Path) -> Result<Listing, WorkspaceError> {
         match self {
             Tree::WorkTree => Ok(list_annotations(root)),
+            Tree::Edited(buffers) => {
+                // A file opened before it was first saved is read too.
+                let mut listing = list_annotations(root);
+                let unsaved: Vec<&str> = buffers
+                    .paths()
+                    .filter(|rel| is_annotation_file(rel))
+                    .filter(|rel| listing.files.binary_search_by(|f| f.as_str().cmp(rel)).is_err())
+                    .filter(|rel| !root.join(rel).exists())
+                    .collect();
+                listing.files.extend(unsaved.into_iter().map(str::to_string));
+                listing.files.sort();
+                Ok(listing)
+            }
             Tree::Index { git, entries } => {
                 let mut files = Vec::new();
                 let mut findings = Vec::new();
@@ -661,7 +718,7 @@ impl Tree {
     /// Every file under `seeds/`, sorted.
     pub fn list_seeds(&self, root: &Path) -> Vec<String> {
         match self {
-            Tree::WorkTree => list_seeds(root),
+            Tree::WorkTree | Tree::Edited(_) => list_seeds(root),
             Tree::Index { entries, .. } => entries
                 .range(format!("{SEEDS_DIR}/")..)
                 .take_while(|(rel, _)| rel.starts_with("seeds/"))
@@ -674,6 +731,14 @@ impl Tree {
     /// Reads a source, refusing paths and links that leave `seeds/`.
     pub fn read_source(&self, root: &Path, path: &str) -> Result<SourceText, SourceProblem> {
         match self {
+            Tree::Edited(buffers) => match buffers.get(path) {
+                Some(bytes) if root.join(path).is_file() => {
+                    // The same refusals as on disk, then the unsaved text.
+                    read_source(root, path)?;
+                    SourceText::from_bytes(bytes.to_vec()).map_err(SourceProblem::NotUtf8)
+                }
+                _ => read_source(root, path),
+            },
             Tree::WorkTree => read_source(root, path),
             Tree::Index { git, entries } => {
                 check_source_path(path)?;
@@ -1163,7 +1228,7 @@ pub fn resolve_stale_pins(
 ) -> Result<BTreeMap<String, PinStatus>, WorkspaceError> {
     let git = match tree {
         Tree::Index { git, .. } => Some(Arc::clone(git)),
-        Tree::WorkTree => Git::open(root).ok().flatten().map(Arc::new),
+        Tree::WorkTree | Tree::Edited(_) => Git::open(root).ok().flatten().map(Arc::new),
     };
     let Some(git) = git else {
         notices.push(
@@ -1185,7 +1250,7 @@ pub fn resolve_stale_pins(
     // The other live version of each source: the index when checking the
     // working tree, the working tree when checking the index.
     let other = match tree {
-        Tree::WorkTree => Tree::index(root).ok(),
+        Tree::WorkTree | Tree::Edited(_) => Tree::index(root).ok(),
         Tree::Index { .. } => Some(Tree::WorkTree),
     };
     let mut live: BTreeMap<String, String> = BTreeMap::new();

@@ -57,7 +57,7 @@ pub fn anchor(root: &Path, paths: &[PathBuf], dry_run: bool) -> Result<Anchoring
             rel.clone(),
             Arc::new(String::from_utf8_lossy(&bytes).into_owned()),
         );
-        let planned = plan_file(root, &rel, &bytes);
+        let planned = plan_file(root, &rel, &bytes, None);
         if let Some(source) = planned.source_text {
             if let Some(path) = planned.source_path {
                 result.texts.insert(path, source);
@@ -107,7 +107,20 @@ fn field<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
         .map(|(k, v)| (k, v))
 }
 
-fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
+/// What `annot anchor` would write to a file whose text is `bytes`, for
+/// the annotation `only` (and the file's pin, if it has none) or for all;
+/// `None` when it would change nothing or refuse. The findings say why.
+pub fn anchored_text(
+    root: &Path,
+    rel: &str,
+    bytes: &[u8],
+    only: Option<&str>,
+) -> (Option<String>, Vec<Finding>) {
+    let planned = plan_file(root, rel, bytes, only);
+    (planned.change.map(|(_, text)| text), planned.findings)
+}
+
+fn plan_file(root: &Path, rel: &str, bytes: &[u8], only: Option<&str>) -> PlannedFile {
     let mut planned = PlannedFile {
         findings: Vec::new(),
         change: None,
@@ -210,6 +223,10 @@ fn plan_file(root: &Path, rel: &str, bytes: &[u8]) -> PlannedFile {
         _ => &[],
     };
     for node in annotation_nodes {
+        let id = field(node, "id").and_then(|(_, n)| n.as_str());
+        if only.is_some_and(|only| id != Some(only)) {
+            continue;
+        }
         if let Some(planned_edit) = plan_annotation(rel, text, node, &source, &mut planned.findings)
         {
             match planned_edit {
@@ -467,4 +484,151 @@ fn context_help(
         );
     }
     "copy `prefix` (the text just before the quote, up to it) and `suffix` (just after) exactly from the source, spaces included".to_string()
+}
+
+/// One way to place an annotation: what it does, in words, and the file's
+/// text once done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub title: String,
+    pub text: String,
+}
+
+/// The annotation `id` of a file that loads without structural problems,
+/// whose source reads and still has the pinned text: what the choices
+/// below start from.
+struct Editable {
+    text: String,
+    node: Node,
+    source: SourceText,
+    quote: String,
+    prefix: Option<String>,
+    suffix: Option<String>,
+}
+
+fn editable(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<(Editable, usize)> {
+    let loaded = load::annotation_file(rel, bytes);
+    if loaded.findings.iter().any(|f| f.code.is_structural()) {
+        return None;
+    }
+    let file = loaded.value?;
+    let source = read_source(root, &file.source.as_ref()?.value).ok()?;
+    if file.sha256.as_ref().is_some_and(|pin| pin.value != source.sha256()) {
+        return None;
+    }
+    let text = file.text.to_string();
+    let root_node = yaml::parse_str(&text).ok()?;
+    let items = match field(&root_node, "annotations").map(|(_, n)| &n.value) {
+        Some(Value::Seq(items)) => items.clone(),
+        _ => return None,
+    };
+    let index = items
+        .iter()
+        .position(|n| field(n, "id").and_then(|(_, v)| v.as_str()) == Some(id))?;
+    let node = items[index].clone();
+    let string = |name| field(&node, name).and_then(|(_, n)| n.as_str()).map(str::to_string);
+    let quote = string("quote")?;
+    let (prefix, suffix) = (string("prefix"), string("suffix"));
+    Some((
+        Editable {
+            text,
+            node,
+            source,
+            quote,
+            prefix,
+            suffix,
+        },
+        index,
+    ))
+}
+
+/// `edits` applied, if the file then reads back with the same annotations
+/// and `id` at `span`.
+fn verified(rel: &str, original: &str, edits: &[Edit], id: &str, span: (u64, u64)) -> Option<String> {
+    let new_text = edit::apply(original, edits);
+    let before = load::annotation_file(rel, original.as_bytes()).value?;
+    let after = load::annotation_file(rel, new_text.as_bytes());
+    if after.findings.iter().any(|f| f.code.is_structural()) {
+        return None;
+    }
+    let after = after.value?;
+    let same = after.annotations.len() == before.annotations.len()
+        && after.annotations.iter().zip(&before.annotations).all(|(new, old)| {
+            new.id.value == old.id.value
+                && new.quote.as_ref().map(|q| &q.value) == old.quote.as_ref().map(|q| &q.value)
+                && (new.id.value != id || new.span() == Some(span))
+        });
+    same.then_some(new_text)
+}
+
+/// For an annotation without offsets whose quote occurs several times: one
+/// choice per occurrence (at most `limit`), each giving `start`/`end` and
+/// the `prefix` or `suffix` that picks it, as `annot anchor` writes them.
+pub fn occurrence_choices(root: &Path, rel: &str, bytes: &[u8], id: &str, limit: usize) -> Vec<Choice> {
+    let Some((e, _)) = editable(root, rel, bytes, id) else {
+        return Vec::new();
+    };
+    if field(&e.node, "start").is_some() || field(&e.node, "end").is_some() {
+        return Vec::new();
+    }
+    let occurrences = e.source.occurrences(&e.quote);
+    let candidates = anchor::select_by_context(&e.source, &occurrences, e.prefix.as_deref(), e.suffix.as_deref());
+    if candidates.len() < 2 {
+        return Vec::new();
+    }
+    let Some((quote_key, quote_node)) = field(&e.node, "quote") else {
+        return Vec::new();
+    };
+    let column = quote_key.pos.column;
+    let mut choices = Vec::new();
+    for &(s, end) in candidates.iter().take(limit) {
+        let mut fields = vec![("start", s.to_string()), ("end", end.to_string())];
+        let mut shown = String::new();
+        match anchor::disambiguating_context(&e.source, (s, end), &candidates) {
+            Some((Some(p), _)) if e.prefix.is_none() => {
+                shown = format!(", prefix {}", yaml::quoted(&p));
+                fields.push(("prefix", yaml::quoted(&p)));
+            }
+            Some((None, Some(x))) if e.suffix.is_none() => {
+                shown = format!(", suffix {}", yaml::quoted(&x));
+                fields.push(("suffix", yaml::quoted(&x)));
+            }
+            _ => {}
+        }
+        let edit = edit::insert_fields(&e.text, &e.node, quote_node, column, &fields);
+        if let Some(text) = verified(rel, &e.text, &[edit], id, (s as u64, end as u64)) {
+            let (line, col) = e.source.line_column(s);
+            choices.push(Choice {
+                title: format!("Anchor `{id}` at {s}..{end} (line {line}, column {col}{shown})"),
+                text,
+            });
+        }
+    }
+    choices
+}
+
+/// For an annotation whose offsets do not hold its quote: the offsets moved
+/// to where the quote occurs, when it occurs once (or its context picks
+/// one occurrence).
+pub fn moved_to_quote(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<Choice> {
+    let (e, _) = editable(root, rel, bytes, id)?;
+    let (_, start) = field(&e.node, "start")?;
+    let (_, end) = field(&e.node, "end")?;
+    let given = (start.value.clone(), end.value.clone());
+    let occurrences = e.source.occurrences(&e.quote);
+    let [(s, x)] = anchor::select_by_context(&e.source, &occurrences, e.prefix.as_deref(), e.suffix.as_deref())[..] else {
+        return None;
+    };
+    if given == (Value::Int(s as i64), Value::Int(x as i64)) {
+        return None;
+    }
+    let edits = [
+        edit::replace_scalar(start, s.to_string()),
+        edit::replace_scalar(end, x.to_string()),
+    ];
+    let text = verified(rel, &e.text, &edits, id, (s as u64, x as u64))?;
+    Some(Choice {
+        title: format!("Move `{id}` to {s}..{x}, where its quote occurs"),
+        text,
+    })
 }
