@@ -166,8 +166,18 @@ class Check(Exception):
     """A check failed; the message says how."""
 
 
-def short(obj, limit: int = 3000) -> str:
-    s = json.dumps(obj, ensure_ascii=False, default=str)
+def _shrink(obj, limit: int = 240):
+    if isinstance(obj, str) and len(obj) > limit:
+        return obj[:limit] + f"... ({len(obj)} chars)"
+    if isinstance(obj, dict):
+        return {k: _shrink(v, limit) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_shrink(v, limit) for v in obj]
+    return obj
+
+
+def short(obj, limit: int = 4000) -> str:
+    s = json.dumps(_shrink(obj), ensure_ascii=False, default=str)
     return s if len(s) <= limit else s[:limit] + f"... ({len(s)} chars)"
 
 
@@ -886,9 +896,41 @@ async def main_checks(s: Session) -> None:
     # --- positions with non-ASCII text
     await polish_checks(s)
 
+    async def close_clears():
+        uri = s.uri(POLISH)
+        mark = len(s.publishes)
+        s.client.text_document_did_close(
+            T.DidCloseTextDocumentParams(text_document=T.TextDocumentIdentifier(uri=uri))
+        )
+        p, _ = await s.wait_publish(uri, lambda p: True, start=mark)
+        if p.diagnostics:
+            raise Check(f"the publish after didClose has {len(p.diagnostics)} diagnostics")
+
+    await s.step(f"didClose {POLISH}: diagnostics cleared (an empty publish)", close_clears)
+
     # --- shutdown / exit
-    async def shutdown_exit():
+    async def shutdown():
         await s.request(s.client.shutdown_async(None))
+
+    if not await s.step("shutdown: answered", shutdown):
+        return
+
+    async def after_shutdown():
+        try:
+            res = await s.request(
+                s.client.text_document_hover_async(
+                    T.HoverParams(text_document=T.TextDocumentIdentifier(uri=tass_uri), position=tpos)
+                )
+            )
+        except JsonRpcException as e:
+            if getattr(e, "code", None) != -32600:
+                raise Check(f"error code {getattr(e, 'code', None)}, expected -32600 ({e!r})") from None
+        else:
+            raise Check(f"a hover after shutdown got a result, expected error -32600: {res!r}")
+
+    await s.step("a request after shutdown: error -32600 (spec §12)", after_shutdown)
+
+    async def shutdown_exit():
         s.client.exit(None)
         rc = await s.wait_exit(EXIT_TIMEOUT)
         if rc is None:
@@ -896,7 +938,7 @@ async def main_checks(s: Session) -> None:
         if rc != 0:
             raise Check(f"exit status {rc} after shutdown + exit, expected 0")
 
-    await s.step("shutdown + exit: status 0 within 5 s", shutdown_exit)
+    await s.step("exit after shutdown: status 0 within 5 s", shutdown_exit)
 
 
 async def polish_checks(s: Session) -> None:
@@ -981,15 +1023,21 @@ async def polish_checks(s: Session) -> None:
             covered = range_text(broken, d.range, enc)
         except ValueError as e:
             raise Check(f"diagnostic range is not valid in {enc} units: {e} (range {d.range})") from None
-        # with a wrong unit the end column lands short of (or past) the
-        # quote's end: the two ą are 2 bytes each in UTF-8
-        value = '"' + quote + '"'
-        if quote in covered or covered in (value, quote):
-            return
-        if covered and covered in lines[ql] and not (quote.startswith(covered.strip('"')) or quote.endswith(covered.strip('"'))):
-            return  # the server marks some other part of the line (e.g. the key): nothing to check
-        raise Check(f"the diagnostic range covers {covered!r}, a cut-off piece of the quote: "
-                    f"columns are not in {enc} units (range {d.range})")
+        if d.range.end.line != ql:
+            return  # a range over several lines: nothing to say about columns
+        # Where the range meets the quoted value it must cover all of it: with
+        # a wrong unit the end column lands short of the value's end (each ą
+        # is 2 bytes in UTF-8, 1 unit in UTF-16).
+        line = split_lines(broken)[ql]
+        vs = line.index('"' + quote + '"')
+        ve = vs + len(quote) + 2
+        a = units_to_col(line, d.range.start.character, enc)
+        b = units_to_col(line, d.range.end.character, enc)
+        covers_quote = a <= vs + 1 and b >= ve - 1
+        misses_value = b <= vs or a >= ve
+        if not (covers_quote or misses_value):
+            raise Check(f"the diagnostic range covers {covered!r}, a cut-off piece of the quoted value: "
+                        f"are its columns in {enc} units? (range {d.range})")
 
     await s.step(f"diagnostic range on a Polish quote is in {enc} units", diag_range_polish)
 
@@ -1021,6 +1069,23 @@ async def run_no_encoding(binary: str, root: Path, results: Results) -> None:
     s = Session(binary, root, results, "no-encoding run")
     await s.start()
     try:
+        async def before_init():
+            try:
+                res = await s.request(
+                    s.client.text_document_hover_async(
+                        T.HoverParams(
+                            text_document=T.TextDocumentIdentifier(uri=s.uri(TASS)),
+                            position=T.Position(line=0, character=0),
+                        )
+                    )
+                )
+            except JsonRpcException as e:
+                if getattr(e, "code", None) != -32002:
+                    raise Check(f"error code {getattr(e, 'code', None)}, expected -32002 ({e!r})") from None
+            else:
+                raise Check(f"a hover before initialize got a result, expected error -32002: {res!r}")
+
+        await s.step("a request before initialize: error -32002 (spec §12)", before_init)
         await s.step("initialize without positionEncodings: utf-16", initialize, s, [], "utf-16")
     finally:
         await s.kill()

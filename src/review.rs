@@ -675,10 +675,7 @@ pub fn reanchor(
 /// as it is on disk: its new text, with how many spans are carried over
 /// and how many marked with `drift:` for review. `Ok(None)` when it has no
 /// drift; `Err` with the reason when annot will not edit it.
-pub fn reanchored_text(
-    root: &Path,
-    rel: &str,
-) -> Result<Option<(String, usize, usize)>, String> {
+pub fn reanchored_text(root: &Path, rel: &str) -> Result<Option<(String, usize, usize)>, String> {
     let tree = Tree::WorkTree;
     let ws = Workspace::load(root, &tree).map_err(|err| err.to_string())?;
     let index = Tree::index(root).ok();
@@ -702,7 +699,10 @@ pub fn reanchored_text(
         };
         format!("{what}: {}", refusal.reason)
     })?;
-    let applied = entries.iter().filter(|e| e.outcome.status.is_safe()).count();
+    let applied = entries
+        .iter()
+        .filter(|e| e.outcome.status.is_safe())
+        .count();
     Ok(Some((text, applied, entries.len() - applied)))
 }
 

@@ -124,7 +124,16 @@ pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
         seeds: &seeds,
         eol_protected: &tree.eol_protected(root, &seeds)?,
     };
-    judge(root, tree, &settings, &results, about_ids_and_links, findings, &skipped, &paths)
+    judge(
+        root,
+        tree,
+        &settings,
+        &results,
+        about_ids_and_links,
+        findings,
+        &skipped,
+        &paths,
+    )
 }
 
 /// What the checks across files need besides the files' results.

@@ -670,10 +670,17 @@ impl Tree {
                 let unsaved: Vec<&str> = buffers
                     .paths()
                     .filter(|rel| is_annotation_file(rel))
-                    .filter(|rel| listing.files.binary_search_by(|f| f.as_str().cmp(rel)).is_err())
+                    .filter(|rel| {
+                        listing
+                            .files
+                            .binary_search_by(|f| f.as_str().cmp(rel))
+                            .is_err()
+                    })
                     .filter(|rel| !root.join(rel).exists())
                     .collect();
-                listing.files.extend(unsaved.into_iter().map(str::to_string));
+                listing
+                    .files
+                    .extend(unsaved.into_iter().map(str::to_string));
                 listing.files.sort();
                 Ok(listing)
             }

@@ -513,7 +513,11 @@ fn editable(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<(Editable,
     }
     let file = loaded.value?;
     let source = read_source(root, &file.source.as_ref()?.value).ok()?;
-    if file.sha256.as_ref().is_some_and(|pin| pin.value != source.sha256()) {
+    if file
+        .sha256
+        .as_ref()
+        .is_some_and(|pin| pin.value != source.sha256())
+    {
         return None;
     }
     let text = file.text.to_string();
@@ -526,7 +530,11 @@ fn editable(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<(Editable,
         .iter()
         .position(|n| field(n, "id").and_then(|(_, v)| v.as_str()) == Some(id))?;
     let node = items[index].clone();
-    let string = |name| field(&node, name).and_then(|(_, n)| n.as_str()).map(str::to_string);
+    let string = |name| {
+        field(&node, name)
+            .and_then(|(_, n)| n.as_str())
+            .map(str::to_string)
+    };
     let quote = string("quote")?;
     let (prefix, suffix) = (string("prefix"), string("suffix"));
     Some((
@@ -544,7 +552,13 @@ fn editable(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<(Editable,
 
 /// `edits` applied, if the file then reads back with the same annotations
 /// and `id` at `span`.
-fn verified(rel: &str, original: &str, edits: &[Edit], id: &str, span: (u64, u64)) -> Option<String> {
+fn verified(
+    rel: &str,
+    original: &str,
+    edits: &[Edit],
+    id: &str,
+    span: (u64, u64),
+) -> Option<String> {
     let new_text = edit::apply(original, edits);
     let before = load::annotation_file(rel, original.as_bytes()).value?;
     let after = load::annotation_file(rel, new_text.as_bytes());
@@ -553,18 +567,28 @@ fn verified(rel: &str, original: &str, edits: &[Edit], id: &str, span: (u64, u64
     }
     let after = after.value?;
     let same = after.annotations.len() == before.annotations.len()
-        && after.annotations.iter().zip(&before.annotations).all(|(new, old)| {
-            new.id.value == old.id.value
-                && new.quote.as_ref().map(|q| &q.value) == old.quote.as_ref().map(|q| &q.value)
-                && (new.id.value != id || new.span() == Some(span))
-        });
+        && after
+            .annotations
+            .iter()
+            .zip(&before.annotations)
+            .all(|(new, old)| {
+                new.id.value == old.id.value
+                    && new.quote.as_ref().map(|q| &q.value) == old.quote.as_ref().map(|q| &q.value)
+                    && (new.id.value != id || new.span() == Some(span))
+            });
     same.then_some(new_text)
 }
 
 /// For an annotation without offsets whose quote occurs several times: one
 /// choice per occurrence (at most `limit`), each giving `start`/`end` and
 /// the `prefix` or `suffix` that picks it, as `annot anchor` writes them.
-pub fn occurrence_choices(root: &Path, rel: &str, bytes: &[u8], id: &str, limit: usize) -> Vec<Choice> {
+pub fn occurrence_choices(
+    root: &Path,
+    rel: &str,
+    bytes: &[u8],
+    id: &str,
+    limit: usize,
+) -> Vec<Choice> {
     let Some((e, _)) = editable(root, rel, bytes, id) else {
         return Vec::new();
     };
@@ -572,7 +596,12 @@ pub fn occurrence_choices(root: &Path, rel: &str, bytes: &[u8], id: &str, limit:
         return Vec::new();
     }
     let occurrences = e.source.occurrences(&e.quote);
-    let candidates = anchor::select_by_context(&e.source, &occurrences, e.prefix.as_deref(), e.suffix.as_deref());
+    let candidates = anchor::select_by_context(
+        &e.source,
+        &occurrences,
+        e.prefix.as_deref(),
+        e.suffix.as_deref(),
+    );
     if candidates.len() < 2 {
         return Vec::new();
     }
@@ -616,7 +645,12 @@ pub fn moved_to_quote(root: &Path, rel: &str, bytes: &[u8], id: &str) -> Option<
     let (_, end) = field(&e.node, "end")?;
     let given = (start.value.clone(), end.value.clone());
     let occurrences = e.source.occurrences(&e.quote);
-    let [(s, x)] = anchor::select_by_context(&e.source, &occurrences, e.prefix.as_deref(), e.suffix.as_deref())[..] else {
+    let [(s, x)] = anchor::select_by_context(
+        &e.source,
+        &occurrences,
+        e.prefix.as_deref(),
+        e.suffix.as_deref(),
+    )[..] else {
         return None;
     };
     if given == (Value::Int(s as i64), Value::Int(x as i64)) {

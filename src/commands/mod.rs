@@ -9,7 +9,9 @@ mod ls;
 mod show;
 mod validate;
 
-pub use anchor::{anchor, anchored_text, moved_to_quote, occurrence_choices, AnchoredFile, Anchoring, Choice};
+pub use anchor::{
+    anchor, anchored_text, moved_to_quote, occurrence_choices, AnchoredFile, Anchoring, Choice,
+};
 pub use drivers::{
     add_attributes as add_driver_attributes, drivers_install, merge_driver, textconv,
     DriversInstall, MergeOutcome, DRIVER_ATTRIBUTES,

@@ -55,14 +55,22 @@ pub fn actions(session: &Session, params: CodeActionParams) -> Option<CodeAction
             // A file without its pin: only the pin is added.
             (Code::Unanchored, None) => {
                 if let (Some(text), _) = commands::anchored_text(root, rel, bytes, Some("")) {
-                    add("Pin the source: add its `sha256`, as `annot anchor` does".to_string(), text, true);
+                    add(
+                        "Pin the source: add its `sha256`, as `annot anchor` does".to_string(),
+                        text,
+                        true,
+                    );
                 }
             }
             (Code::Unanchored | Code::AmbiguousQuote, Some(id)) => {
                 match commands::anchored_text(root, rel, bytes, Some(id)) {
-                    (Some(text), _) => add(format!("Anchor `{id}`, as `annot anchor` does"), text, true),
+                    (Some(text), _) => {
+                        add(format!("Anchor `{id}`, as `annot anchor` does"), text, true)
+                    }
                     (None, _) => {
-                        for choice in commands::occurrence_choices(root, rel, bytes, id, MOST_CHOICES) {
+                        for choice in
+                            commands::occurrence_choices(root, rel, bytes, id, MOST_CHOICES)
+                        {
                             add(choice.title, choice.text, false);
                         }
                     }

@@ -25,7 +25,10 @@ enum Typing<'t> {
     Value { key: &'t str, partial: &'t str },
     /// A key, begun with `partial`, inside the mapping of `parent` (the
     /// key whose value holds it; `None` at the top of an item).
-    Key { parent: Option<&'t str>, partial: &'t str },
+    Key {
+        parent: Option<&'t str>,
+        partial: &'t str,
+    },
 }
 
 fn is_word(c: char) -> bool {
@@ -45,7 +48,9 @@ fn parent_key<'t>(lines: &[&'t str], line: usize, indent: usize) -> Option<&'t s
         if own < indent {
             if trimmed.starts_with("- ") && !trimmed.trim_end().ends_with(':') {
                 // An item of a list: in the mapping of the key holding it.
-                let i = lines[..line].iter().rposition(|l| std::ptr::eq(*l, *text))?;
+                let i = lines[..line]
+                    .iter()
+                    .rposition(|l| std::ptr::eq(*l, *text))?;
                 return parent_key(lines, i, own).filter(|key| *key != "annotations");
             }
             let bare = trimmed.trim_start_matches("- ").trim_end();
@@ -84,10 +89,16 @@ fn typing<'t>(text: &'t str, offset: usize) -> Option<Typing<'t>> {
     if let Some(open) = rest.rfind('{') {
         if !rest[open..].contains('}') {
             let head = rest[..open].trim_end().strip_suffix(':')?;
-            let parent_len = head.chars().rev().take_while(|c| is_word(*c)).map(char::len_utf8).sum::<usize>();
+            let parent_len = head
+                .chars()
+                .rev()
+                .take_while(|c| is_word(*c))
+                .map(char::len_utf8)
+                .sum::<usize>();
             let parent = &head[head.len() - parent_len..];
             return Some(Typing::Key {
-                parent: (!parent.is_empty() && parent != "links" && parent != "annotations").then_some(parent),
+                parent: (!parent.is_empty() && parent != "links" && parent != "annotations")
+                    .then_some(parent),
                 partial,
             });
         }
@@ -137,7 +148,11 @@ fn value_in<'t>(item: &'t str, key: &str) -> Option<&'t str> {
         let before = item[..at].chars().next_back();
         if before.is_none_or(|c| !is_word(c)) {
             let value = item[at + pattern.len()..].trim_start();
-            let len = value.chars().take_while(|c| is_word(*c)).map(char::len_utf8).sum::<usize>();
+            let len = value
+                .chars()
+                .take_while(|c| is_word(*c))
+                .map(char::len_utf8)
+                .sum::<usize>();
             if len > 0 {
                 return Some(&value[..len]);
             }
@@ -157,7 +172,7 @@ fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> Comple
 }
 
 /// The annotation's kind: the `kind:` of the enclosing annotation item.
-fn annotation_kind<'t>(text: &'t str, offset: usize) -> Option<&'t str> {
+fn annotation_kind(text: &str, offset: usize) -> Option<&str> {
     // The annotation item is the nearest `- id:`-level item above whose
     // lines hold `kind:` at a smaller indent than the links.
     let before = &text[..offset];
@@ -184,14 +199,25 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
             vocabulary?
                 .relations
                 .iter()
-                .filter(|(_, def)| from.is_none_or(|k| def.from.is_empty() || def.from.iter().any(|f| f.value == k)))
+                .filter(|(_, def)| {
+                    from.is_none_or(|k| {
+                        def.from.is_empty() || def.from.iter().any(|f| f.value == k)
+                    })
+                })
                 .map(|(name, def)| {
                     let to: Vec<&str> = def.to.iter().map(|t| t.value.as_str()).collect();
-                    item(name, CompletionItemKind::ENUM_MEMBER, Some(format!("to: {}", to.join(", "))))
+                    item(
+                        name,
+                        CompletionItemKind::ENUM_MEMBER,
+                        Some(format!("to: {}", to.join(", "))),
+                    )
                 })
                 .collect()
         }
-        Typing::Value { key: "target", partial } => {
+        Typing::Value {
+            key: "target",
+            partial,
+        } => {
             let item_text = item_around(&doc.text, offset);
             let allowed: Option<Vec<String>> = value_in(item_text, "rel")
                 .and_then(|rel| vocabulary?.relations.get(rel))
@@ -203,21 +229,31 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
                     if !entry.id.value.starts_with(partial) {
                         continue;
                     }
-                    if allowed.as_ref().is_some_and(|to| !to.contains(&entry.kind.value)) {
+                    if allowed
+                        .as_ref()
+                        .is_some_and(|to| !to.contains(&entry.kind.value))
+                    {
                         continue;
                     }
                     if found.len() == MOST_TARGETS {
                         incomplete = true;
                         break;
                     }
-                    found.push((entry.id.value.clone(), entry.kind.value.clone(), result.path.clone()));
+                    found.push((
+                        entry.id.value.clone(),
+                        entry.kind.value.clone(),
+                        result.path.clone(),
+                    ));
                 }
             }
             let quotes = session.quotes_of(found.iter().map(|(_, _, path)| path.as_str()));
             found
                 .into_iter()
                 .map(|(id, kind, path)| {
-                    let shown = quotes.get(&id).cloned().unwrap_or_else(|| format!("{kind} · {path}"));
+                    let shown = quotes
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("{kind} · {path}"));
                     let mut it = item(&id, CompletionItemKind::REFERENCE, Some(shown));
                     it.label_details = Some(lsp_types::CompletionItemLabelDetails {
                         detail: None,
@@ -246,7 +282,10 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
                 })
                 .unwrap_or_default()
         }
-        Typing::Key { parent: Some("attrs"), .. } => {
+        Typing::Key {
+            parent: Some("attrs"),
+            ..
+        } => {
             let kind = annotation_kind(&doc.text, offset);
             kind.and_then(|k| vocabulary?.kinds.get(k))
                 .map(|def| {
@@ -254,7 +293,11 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
                         .iter()
                         .map(|(name, d)| {
                             let detail = match (&d.values, d.value_type) {
-                                (Some(values), _) => values.iter().map(|v| scalar_text(&v.value)).collect::<Vec<_>>().join(" | "),
+                                (Some(values), _) => values
+                                    .iter()
+                                    .map(|v| scalar_text(&v.value))
+                                    .collect::<Vec<_>>()
+                                    .join(" | "),
                                 (None, Some(t)) => t.as_str().to_string(),
                                 (None, None) => String::new(),
                             };
@@ -264,11 +307,17 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
                 })
                 .unwrap_or_default()
         }
-        Typing::Key { parent: Some("links"), .. } => ["rel", "target", "note"]
+        Typing::Key {
+            parent: Some("links"),
+            ..
+        } => ["rel", "target", "note"]
             .iter()
             .map(|f| item(f, CompletionItemKind::FIELD, None))
             .collect(),
-        Typing::Key { parent: None | Some("annotations"), .. } => ANNOTATION_FIELDS
+        Typing::Key {
+            parent: None | Some("annotations"),
+            ..
+        } => ANNOTATION_FIELDS
             .iter()
             .map(|f| item(f, CompletionItemKind::FIELD, None))
             .collect(),
@@ -295,7 +344,11 @@ fn kinds(vocabulary: &Vocabulary, anchored_file: bool) -> Vec<CompletionItem> {
                 Anchored::Never => "not anchored",
                 Anchored::Either => "anchored or not",
             };
-            item(name, CompletionItemKind::ENUM_MEMBER, Some(anchored.to_string()))
+            item(
+                name,
+                CompletionItemKind::ENUM_MEMBER,
+                Some(anchored.to_string()),
+            )
         })
         .collect()
 }
@@ -319,19 +372,61 @@ mod tests {
     #[test]
     fn the_line_before_the_cursor_tells_what_is_typed() {
         let text = "annotations:\n  - id: a\n    kind: cl";
-        assert_eq!(typing(text, text.len()), Some(Typing::Value { key: "kind", partial: "cl" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Value {
+                key: "kind",
+                partial: "cl"
+            })
+        );
         let text = "    links:\n      - {rel: cites, target: ";
-        assert_eq!(typing(text, text.len()), Some(Typing::Value { key: "target", partial: "" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Value {
+                key: "target",
+                partial: ""
+            })
+        );
         let text = "    attrs:\n      to";
-        assert_eq!(typing(text, text.len()), Some(Typing::Key { parent: Some("attrs"), partial: "to" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Key {
+                parent: Some("attrs"),
+                partial: "to"
+            })
+        );
         let text = "    attrs: {top";
-        assert_eq!(typing(text, text.len()), Some(Typing::Key { parent: Some("attrs"), partial: "top" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Key {
+                parent: Some("attrs"),
+                partial: "top"
+            })
+        );
         let text = "    links:\n      - rel: cites\n        ";
-        assert_eq!(typing(text, text.len()), Some(Typing::Key { parent: Some("links"), partial: "" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Key {
+                parent: Some("links"),
+                partial: ""
+            })
+        );
         let text = "annotations:\n  - id: a\n    ";
-        assert_eq!(typing(text, text.len()), Some(Typing::Key { parent: None, partial: "" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Key {
+                parent: None,
+                partial: ""
+            })
+        );
         let text = "  - ";
-        assert_eq!(typing(text, text.len()), Some(Typing::Key { parent: None, partial: "" }));
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Key {
+                parent: None,
+                partial: ""
+            })
+        );
         let text = "    quote: \"some words";
         assert_eq!(typing(text, text.len()), None);
     }
@@ -341,6 +436,9 @@ mod tests {
         let text = "    links:\n      - rel: cites\n        target: x";
         let item = item_around(text, text.len());
         assert_eq!(value_in(item, "rel"), Some("cites"));
-        assert_eq!(value_in("{rel: refers-to, target: }", "rel"), Some("refers-to"));
+        assert_eq!(
+            value_in("{rel: refers-to, target: }", "rel"),
+            Some("refers-to")
+        );
     }
 }

@@ -30,7 +30,9 @@ pub fn annotation_file(doc: &Document) -> Option<AnnotationFile> {
 /// What is at byte `offset`: a value that holds it, else the value that
 /// starts on its line (the cursor on `quote:` means the quote).
 pub fn spot<'f>(file: &'f AnnotationFile, text: &str, offset: usize) -> Option<Spot<'f>> {
-    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line_end = text[offset.min(text.len())..]
         .find('\n')
         .map_or(text.len(), |i| offset + i);
@@ -95,7 +97,10 @@ pub fn extent(a: &Annotation) -> (usize, usize) {
         end = end.max(name.pos.end).max(value.pos.end);
     }
     for link in &a.links {
-        end = end.max(link.rel.pos.end).max(link.target.pos.end).max(link.pos.end);
+        end = end
+            .max(link.rel.pos.end)
+            .max(link.target.pos.end)
+            .max(link.pos.end);
     }
     if let Some(drift) = &a.drift {
         end = end.max(drift.pos.end);

@@ -48,7 +48,12 @@ impl<'s> Texts<'s> {
     }
 }
 
-pub fn diagnostic(session: &Session, doc: &Document, finding: &Finding, texts: &mut Texts) -> Diagnostic {
+pub fn diagnostic(
+    session: &Session,
+    doc: &Document,
+    finding: &Finding,
+    texts: &mut Texts,
+) -> Diagnostic {
     let range = doc.range(finding.place.start, finding.place.end, session.encoding);
     let message = match &finding.help {
         Some(help) => format!("{}\nhelp: {help}", finding.message),

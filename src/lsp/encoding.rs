@@ -154,10 +154,16 @@ mod tests {
         let text = "one\r\ntwo\rthree\nfour";
         let lines = LineIndex::new(text);
         let four = text.find("four").unwrap();
-        assert_eq!(lines.position(text, four, Encoding::Utf16), Position::new(3, 0));
+        assert_eq!(
+            lines.position(text, four, Encoding::Utf16),
+            Position::new(3, 0)
+        );
         // A column past the end stops before the line break.
         assert_eq!(lines.offset(text, Position::new(0, 99), Encoding::Utf16), 3);
-        assert_eq!(lines.offset(text, Position::new(9, 0), Encoding::Utf16), text.len());
+        assert_eq!(
+            lines.offset(text, Position::new(9, 0), Encoding::Utf16),
+            text.len()
+        );
     }
 
     #[test]
@@ -170,7 +176,11 @@ mod tests {
 
     #[test]
     fn negotiation_takes_the_first_supported_and_defaults_to_utf16() {
-        let offered = [PositionEncodingKind::new("utf-7"), PositionEncodingKind::UTF32, PositionEncodingKind::UTF8];
+        let offered = [
+            PositionEncodingKind::new("utf-7"),
+            PositionEncodingKind::UTF32,
+            PositionEncodingKind::UTF8,
+        ];
         assert_eq!(Encoding::negotiate(Some(&offered)), Encoding::Utf32);
         assert_eq!(Encoding::negotiate(None), Encoding::Utf16);
         assert_eq!(Encoding::negotiate(Some(&[])), Encoding::Utf16);

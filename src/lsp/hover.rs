@@ -22,7 +22,11 @@ pub fn hover(session: &Session, params: HoverParams) -> Option<Hover> {
     let (text, pos) = match spot {
         Spot::Span(a) => {
             let (start, end) = cursor::extent(a);
-            let pos = crate::yaml::Pos { start, end, ..a.pos };
+            let pos = crate::yaml::Pos {
+                start,
+                end,
+                ..a.pos
+            };
             (span_text(session, &file, a), pos)
         }
         Spot::Kind(a) => (kind_text(session, &a.kind.value), a.kind.pos),
@@ -77,11 +81,7 @@ fn fenced(text: &str) -> String {
 }
 
 fn fenced_as(text: &str, language: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{language}\n{text}\n{fence}")
 }
@@ -99,7 +99,11 @@ fn span_text(session: &Session, file: &AnnotationFile, a: &Annotation) -> String
             return out;
         }
     };
-    let path = &file.source.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let path = &file
+        .source
+        .as_ref()
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
     match a.span() {
         Some((start, end)) if start <= end && (end as usize) <= source.char_len() => {
             let (start, end) = (start as usize, end as usize);
@@ -164,7 +168,9 @@ fn vocabulary_lines(session: &Session, pos: crate::yaml::Pos) -> String {
     let Some(text) = session.text_of(crate::workspace::VOCABULARY_PATH) else {
         return String::new();
     };
-    let start = text[..pos.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let start = text[..pos.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let end = text[pos.end.min(text.len())..]
         .find('\n')
         .map_or(text.len(), |i| pos.end + i);
@@ -179,16 +185,30 @@ fn vocabulary_lines(session: &Session, pos: crate::yaml::Pos) -> String {
 fn kind_text(session: &Session, kind: &str) -> String {
     let vocabulary = session.live().and_then(|l| l.vocabulary());
     match vocabulary.and_then(|v| v.kinds.get(kind)) {
-        Some(def) => format!("kind {}\n\n{}", code(kind), vocabulary_lines(session, def.pos)),
-        None => format!("kind `{kind}` is not declared in {}", crate::workspace::VOCABULARY_PATH),
+        Some(def) => format!(
+            "kind {}\n\n{}",
+            code(kind),
+            vocabulary_lines(session, def.pos)
+        ),
+        None => format!(
+            "kind `{kind}` is not declared in {}",
+            crate::workspace::VOCABULARY_PATH
+        ),
     }
 }
 
 fn rel_text(session: &Session, rel: &str) -> String {
     let vocabulary = session.live().and_then(|l| l.vocabulary());
     match vocabulary.and_then(|v| v.relations.get(rel)) {
-        Some(def) => format!("relation {}\n\n{}", code(rel), vocabulary_lines(session, def.pos)),
-        None => format!("relation `{rel}` is not declared in {}", crate::workspace::VOCABULARY_PATH),
+        Some(def) => format!(
+            "relation {}\n\n{}",
+            code(rel),
+            vocabulary_lines(session, def.pos)
+        ),
+        None => format!(
+            "relation `{rel}` is not declared in {}",
+            crate::workspace::VOCABULARY_PATH
+        ),
     }
 }
 

@@ -81,7 +81,8 @@ pub fn serve(connection: &Connection) -> i32 {
                 let response = Response::new_err(
                     request.id,
                     ErrorCode::InvalidRequest as i32,
-                    "the server is shutting down: after `shutdown` only `exit` is accepted".to_string(),
+                    "the server is shutting down: after `shutdown` only `exit` is accepted"
+                        .to_string(),
                 );
                 let _ = connection.sender.send(response.into());
             }
@@ -119,7 +120,9 @@ pub fn serve(connection: &Connection) -> i32 {
 /// Waits for `initialize`, answering any other request with
 /// ServerNotInitialized; `None` when `exit` comes first or the client goes
 /// away.
-fn wait_for_initialize(connection: &Connection) -> Option<(RequestId, lsp_types::InitializeParams)> {
+fn wait_for_initialize(
+    connection: &Connection,
+) -> Option<(RequestId, lsp_types::InitializeParams)> {
     loop {
         match connection.receiver.recv().ok()? {
             Message::Request(request) if request.method == "initialize" => {
@@ -174,7 +177,9 @@ pub(crate) enum Failure {
 /// The response to one request.
 fn answer(session: &mut Session, request: Request) -> Response {
     let Request { id, method, params } = request;
-    let handled = guarded(&format!("`{method}`"), || dispatch(session, &method, params));
+    let handled = guarded(&format!("`{method}`"), || {
+        dispatch(session, &method, params)
+    });
     match handled {
         Ok(Ok(value)) => Response::new_ok(id, value),
         Ok(Err(Failure::InvalidParams(why))) => Response::new_err(
@@ -225,13 +230,15 @@ pub fn capabilities(encoding: Encoding) -> lsp_types::ServerCapabilities {
     use lsp_types::*;
     ServerCapabilities {
         position_encoding: Some(encoding.kind()),
-        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-            open_close: Some(true),
-            change: Some(TextDocumentSyncKind::INCREMENTAL),
-            will_save: None,
-            will_save_wait_until: None,
-            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-        })),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                will_save: None,
+                will_save_wait_until: None,
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+            },
+        )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
@@ -241,7 +248,10 @@ pub fn capabilities(encoding: Encoding) -> lsp_types::ServerCapabilities {
             ..CompletionOptions::default()
         }),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::SOURCE_FIX_ALL]),
+            code_action_kinds: Some(vec![
+                CodeActionKind::QUICKFIX,
+                CodeActionKind::SOURCE_FIX_ALL,
+            ]),
             work_done_progress_options: WorkDoneProgressOptions::default(),
             resolve_provider: Some(false),
         })),

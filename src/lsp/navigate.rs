@@ -9,7 +9,9 @@ use super::hover::source_of;
 use super::session::Session;
 use crate::load;
 use crate::model::Annotation;
-use lsp_types::{GotoDefinitionParams, GotoDefinitionResponse, Location, Position, Range, ReferenceParams};
+use lsp_types::{
+    GotoDefinitionParams, GotoDefinitionResponse, Location, Position, Range, ReferenceParams,
+};
 
 /// An annotation found by its id, and the file it is in.
 pub struct Found {
@@ -50,7 +52,10 @@ fn location(session: &Session, rel: &str, start: usize, end: usize) -> Option<Lo
     })
 }
 
-pub fn definition(session: &Session, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+pub fn definition(
+    session: &Session,
+    params: GotoDefinitionParams,
+) -> Option<GotoDefinitionResponse> {
     let at = params.text_document_position_params;
     let doc = session.document(&at.text_document.uri)?;
     let file = cursor::annotation_file(doc)?;
@@ -84,17 +89,33 @@ pub fn definition(session: &Session, params: GotoDefinitionParams) -> Option<Got
         }
         Spot::Kind(a) => {
             let def = session.live()?.vocabulary()?.kinds.get(&a.kind.value)?;
-            vec![location(session, crate::workspace::VOCABULARY_PATH, def.pos.start, def.pos.end)?]
+            vec![location(
+                session,
+                crate::workspace::VOCABULARY_PATH,
+                def.pos.start,
+                def.pos.end,
+            )?]
         }
         Spot::Rel(_, link) => {
-            let def = session.live()?.vocabulary()?.relations.get(&link.rel.value)?;
-            vec![location(session, crate::workspace::VOCABULARY_PATH, def.pos.start, def.pos.end)?]
+            let def = session
+                .live()?
+                .vocabulary()?
+                .relations
+                .get(&link.rel.value)?;
+            vec![location(
+                session,
+                crate::workspace::VOCABULARY_PATH,
+                def.pos.start,
+                def.pos.end,
+            )?]
         }
         Spot::Attr(..) => return None,
     };
     match locations.len() {
         0 => None,
-        1 => Some(GotoDefinitionResponse::Scalar(locations.into_iter().next()?)),
+        1 => Some(GotoDefinitionResponse::Scalar(
+            locations.into_iter().next()?,
+        )),
         _ => Some(GotoDefinitionResponse::Array(locations)),
     }
 }
@@ -130,7 +151,11 @@ pub fn references(session: &Session, params: ReferenceParams) -> Option<Vec<Loca
             continue;
         };
         let lines = LineIndex::new(&text);
-        let Some(uri) = session.root.as_ref().and_then(|root| uri_of(root, &result.path)) else {
+        let Some(uri) = session
+            .root
+            .as_ref()
+            .and_then(|root| uri_of(root, &result.path))
+        else {
             continue;
         };
         for (start, end) in here {

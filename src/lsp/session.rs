@@ -106,10 +106,12 @@ impl Session {
 
     pub fn log(&self, kind: MessageType, message: &str) {
         eprintln!("annot lsp: {message}");
-        let _ = self.sender.send(notification::<LogMessage>(LogMessageParams {
-            typ: kind,
-            message: message.to_string(),
-        }));
+        let _ = self
+            .sender
+            .send(notification::<LogMessage>(LogMessageParams {
+                typ: kind,
+                message: message.to_string(),
+            }));
     }
 
     pub fn log_error(&self, message: &str) {
@@ -123,7 +125,11 @@ impl Session {
 
     /// The text of a workspace file: the open buffer, else the file on disk.
     pub fn text_of(&self, rel: &str) -> Option<String> {
-        if let Some(doc) = self.documents.values().find(|d| d.rel.as_deref() == Some(rel)) {
+        if let Some(doc) = self
+            .documents
+            .values()
+            .find(|d| d.rel.as_deref() == Some(rel))
+        {
             return Some(doc.text.clone());
         }
         let root = self.root.as_ref()?;
@@ -144,7 +150,9 @@ impl Session {
             let quotes = match cached {
                 Some(quotes) => quotes,
                 None => {
-                    let Some(text) = self.text_of(path) else { continue };
+                    let Some(text) = self.text_of(path) else {
+                        continue;
+                    };
                     let file = crate::load::annotation_file(path, text.as_bytes()).value;
                     let quotes: HashMap<String, String> = file
                         .into_iter()
@@ -152,7 +160,9 @@ impl Session {
                         .filter_map(|a| Some((a.id.value, a.quote?.value)))
                         .collect();
                     let quotes = Arc::new(quotes);
-                    self.quotes.borrow_mut().insert(path.to_string(), Arc::clone(&quotes));
+                    self.quotes
+                        .borrow_mut()
+                        .insert(path.to_string(), Arc::clone(&quotes));
                     quotes
                 }
             };
@@ -197,7 +207,12 @@ impl Session {
                         .and_then(|dir| workspace::find_root(&dir).ok());
                     self.pending.reload = true;
                 }
-                let doc = Document::new(item.uri.clone(), self.root.as_deref(), item.version, item.text);
+                let doc = Document::new(
+                    item.uri.clone(),
+                    self.root.as_deref(),
+                    item.version,
+                    item.text,
+                );
                 let rel = doc.rel.clone();
                 self.documents.insert(item.uri, doc);
                 if let Some(rel) = rel {
@@ -206,14 +221,19 @@ impl Session {
                 self.pending.publish = true;
             }
             "textDocument/didChange" => {
-                let Ok(params) = serde_json::from_value::<DidChangeTextDocumentParams>(params) else {
+                let Ok(params) = serde_json::from_value::<DidChangeTextDocumentParams>(params)
+                else {
                     return self.log_error("invalid params for `textDocument/didChange`");
                 };
                 let encoding = self.encoding;
                 let Some(doc) = self.documents.get_mut(&params.text_document.uri) else {
                     return;
                 };
-                doc.change(params.text_document.version, params.content_changes, encoding);
+                doc.change(
+                    params.text_document.version,
+                    params.content_changes,
+                    encoding,
+                );
                 if let Some(rel) = doc.rel.clone() {
                     self.changed(&rel, false);
                 }
@@ -221,13 +241,17 @@ impl Session {
             }
             "textDocument/didSave" => {
                 if let Ok(params) = serde_json::from_value::<DidSaveTextDocumentParams>(params) {
-                    if let Some(rel) = self.document(&params.text_document.uri).and_then(|d| d.rel.clone()) {
+                    if let Some(rel) = self
+                        .document(&params.text_document.uri)
+                        .and_then(|d| d.rel.clone())
+                    {
                         self.changed(&rel, false);
                     }
                 }
             }
             "textDocument/didClose" => {
-                let Ok(params) = serde_json::from_value::<DidCloseTextDocumentParams>(params) else {
+                let Ok(params) = serde_json::from_value::<DidCloseTextDocumentParams>(params)
+                else {
                     return;
                 };
                 let uri = params.text_document.uri;
@@ -240,7 +264,8 @@ impl Session {
                 }
             }
             "workspace/didChangeWatchedFiles" => {
-                let Ok(params) = serde_json::from_value::<DidChangeWatchedFilesParams>(params) else {
+                let Ok(params) = serde_json::from_value::<DidChangeWatchedFilesParams>(params)
+                else {
                     return;
                 };
                 let Some(root) = self.root.clone() else {
@@ -265,10 +290,11 @@ impl Session {
             pending.reload = true;
         } else if rel.starts_with("annotations/") {
             pending.files.insert(rel.to_string());
-            let known = self
-                .live
-                .as_ref()
-                .is_some_and(|live| live.results().binary_search_by(|r| r.path.as_str().cmp(rel)).is_ok());
+            let known = self.live.as_ref().is_some_and(|live| {
+                live.results()
+                    .binary_search_by(|r| r.path.as_str().cmp(rel))
+                    .is_ok()
+            });
             pending.relist |= created_or_deleted || !known;
         } else if rel.starts_with("seeds/") {
             if let Some(live) = &self.live {
@@ -309,7 +335,10 @@ impl Session {
             }
             Err(err) => {
                 self.live = None;
-                self.log_error(&format!("could not check the workspace at {}: {err}", root.display()));
+                self.log_error(&format!(
+                    "could not check the workspace at {}: {err}",
+                    root.display()
+                ));
             }
         }
     }
@@ -317,7 +346,10 @@ impl Session {
     fn publish_all(&self, outcome: &Outcome) {
         let mut by_file: BTreeMap<&str, Vec<&crate::finding::Finding>> = BTreeMap::new();
         for finding in &outcome.findings {
-            by_file.entry(finding.place.file.as_str()).or_default().push(finding);
+            by_file
+                .entry(finding.place.file.as_str())
+                .or_default()
+                .push(finding);
         }
         let mut texts = super::diagnostics::Texts::new(self);
         for doc in self.documents.values() {
@@ -335,11 +367,13 @@ impl Session {
     }
 
     fn publish(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
-        let _ = self.sender.send(notification::<PublishDiagnostics>(PublishDiagnosticsParams {
-            uri,
-            diagnostics,
-            version,
-        }));
+        let _ = self.sender.send(notification::<PublishDiagnostics>(
+            PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version,
+            },
+        ));
     }
 
     fn register_watchers(&self) {

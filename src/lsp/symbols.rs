@@ -18,7 +18,11 @@ pub fn symbols(session: &Session, params: DocumentSymbolParams) -> Option<Docume
             let range = doc.range(start, end, encoding);
             let selection = doc.range(a.id.pos.start, a.id.pos.end, encoding);
             DocumentSymbol {
-                name: if a.id.value.is_empty() { "(no id)".to_string() } else { a.id.value.clone() },
+                name: if a.id.value.is_empty() {
+                    "(no id)".to_string()
+                } else {
+                    a.id.value.clone()
+                },
                 detail: Some(a.kind.value.clone()),
                 kind: SymbolKind::KEY,
                 tags: None,

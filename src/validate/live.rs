@@ -134,7 +134,9 @@ impl Live {
             .into_iter()
             .filter(|p| {
                 self.paths.binary_search(p).is_ok()
-                    || now_listed.as_ref().is_some_and(|l| l.binary_search(p).is_ok())
+                    || now_listed
+                        .as_ref()
+                        .is_some_and(|l| l.binary_search(p).is_ok())
             })
             .collect();
         let results = self.check(tree, &listed, None)?;
