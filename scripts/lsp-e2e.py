@@ -3,7 +3,7 @@
 
 Usage:
     pip install -r scripts/requirements-lsp.txt     # pygls==2.1.1
-    python3 scripts/lsp-e2e.py PATH/TO/annot [-v]
+    python3 scripts/lsp-e2e.py PATH/TO/annot [-v] [--log FILE]
 
 It copies this repository's workspace (annotations/, seeds/, schema/) into a
 temporary directory, commits it there with git, starts `annot lsp` in it and
@@ -45,6 +45,7 @@ except ImportError as e:  # pragma: no cover
 
 REPO = Path(__file__).resolve().parent.parent
 VERBOSE = False
+LOG = None  # --log FILE: every message of every run, one JSON object a line
 
 STEP_TIMEOUT = 10.0      # any single request / awaited notification
 EXIT_TIMEOUT = 5.0       # process exit after `exit` or closed stdin
@@ -239,6 +240,7 @@ class Session:
         def structure(data):
             if isinstance(data, dict) and "jsonrpc" in data:
                 self.transcript.append(("<-", data))
+                self._log("<-", data)
             return orig_structure(data)
 
         def send(data):
@@ -247,6 +249,7 @@ class Session:
             except Exception:  # noqa: BLE001
                 raw = repr(data)
             self.transcript.append(("->", raw))
+            self._log("->", raw)
             return orig_send(data)
 
         proto.structure_message = structure
@@ -256,6 +259,11 @@ class Session:
             self.client_errors.append(f"{source.__name__}: {error!r}")
 
         self.client.report_server_error = report_server_error
+
+    def _log(self, direction: str, msg) -> None:
+        if LOG is not None:
+            LOG.write(json.dumps({"run": self.label, "dir": direction, "msg": msg}, ensure_ascii=False) + "\n")
+            LOG.flush()
 
     def _register_handlers(self) -> None:
         c = self.client
@@ -1007,16 +1015,33 @@ async def polish_checks(s: Session) -> None:
         broken = apply_text_edits(text, [T.TextEdit(range=rng, new_text="66")], enc)
         p, _ = await s.wait_publish(uri, lambda p: p.version == 2, start=mark)
         mism = [d for d in p.diagnostics if d.code == "quote-mismatch"]
-        # put the file back whatever happens
+        # put the file back whatever happens, and wait for its re-check
+        mark = len(s.publishes)
         s.client.text_document_did_change(
             T.DidChangeTextDocumentParams(
                 text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=3),
                 content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)],
             )
         )
+        restored, _ = await s.wait_publish(uri, lambda p: p.version == 3, start=mark)
         if not mism:
             raise Check(f"no quote-mismatch after start 65 -> 66: {[(d.code, d.message) for d in p.diagnostics]}")
+        if restored.diagnostics:
+            raise Check(f"after restoring the text (version 3), {len(restored.diagnostics)} diagnostics remain")
         d = mism[0]
+        # the place in the seed, in the negotiated unit too
+        seed_rel = re.search(r"(?m)^source: (\S+)", text).group(1)
+        seed_text = (s.root / seed_rel).read_text(encoding="utf-8")
+        seen = []
+        for r in d.related_information or []:
+            if uri_eq(r.location.uri, s.uri(seed_rel)):
+                try:
+                    seen.append(range_text(seed_text, r.location.range, enc))
+                except ValueError as e:
+                    seen.append(f"<invalid range in {enc}: {e}>")
+        if quote not in seen:
+            raise Check(f"relatedInformation in {seed_rel} covers {seen!r}, expected the quote {quote!r} "
+                        f"(ranges in {enc} units)")
         if d.range.start.line != ql:
             raise Check(f"range on line {d.range.start.line}, expected the quote line {ql}")
         try:
@@ -1123,12 +1148,23 @@ async def amain(binary: str) -> int:
 
 
 def main() -> int:
-    global VERBOSE
-    args = [a for a in sys.argv[1:] if a not in ("-v", "--verbose")]
-    VERBOSE = len(args) != len(sys.argv[1:])
+    global VERBOSE, LOG
+    args = []
+    argv = sys.argv[1:]
+    while argv:
+        a = argv.pop(0)
+        if a in ("-v", "--verbose"):
+            VERBOSE = True
+        elif a == "--log" and argv:
+            LOG = open(argv.pop(0), "w", encoding="utf-8")
+        elif a.startswith("--log="):
+            LOG = open(a[len("--log="):], "w", encoding="utf-8")
+        else:
+            args.append(a)
     if len(args) != 1:
-        print(__doc__.strip().splitlines()[2:4][0].strip(), file=sys.stderr)
-        print("usage: python3 scripts/lsp-e2e.py PATH/TO/annot [-v]", file=sys.stderr)
+        print("usage: python3 scripts/lsp-e2e.py PATH/TO/annot [-v] [--log FILE]", file=sys.stderr)
+        print("  -v          echo the server's stderr and window/logMessage", file=sys.stderr)
+        print("  --log FILE  write every message exchanged, one JSON object a line", file=sys.stderr)
         return 2
     binary = shutil.which(args[0]) or args[0]
     binary = str(Path(binary).resolve())
