@@ -14,8 +14,8 @@ encodings. Every wait is bounded. Each check prints `ok  ...` or
 `FAIL ...` with the messages exchanged during that check; the exit status is
 0 only if every check passed.
 
-Written against pygls 2.1.1 (lsprotocol 2025.0.0); pygls 1.3.x should work
-too (the client API used here is the same in both).
+Pinned: pygls==2.1.1 (lsprotocol 2025.0.0), see scripts/requirements-lsp.txt;
+also runs with pygls 1.3.1 (lsprotocol 2023.0.1).
 """
 
 from __future__ import annotations
@@ -42,6 +42,18 @@ try:
     from pygls.exceptions import JsonRpcException
 except ImportError as e:  # pragma: no cover
     sys.exit(f"lsp-e2e: needs pygls (pip install -r scripts/requirements-lsp.txt): {e}")
+
+# lsprotocol 2023.x (pygls 1.x) names some nested types differently
+for _new, _old in (
+    ("ClientCompletionItemOptions", "CompletionClientCapabilitiesCompletionItemType"),
+    ("ClientCodeActionLiteralOptions", "CodeActionClientCapabilitiesCodeActionLiteralSupportType"),
+    ("ClientCodeActionKindOptions", "CodeActionClientCapabilitiesCodeActionLiteralSupportTypeCodeActionKindType"),
+    ("TextDocumentContentChangePartial", "TextDocumentContentChangeEvent_Type1"),
+    ("TextDocumentContentChangeWholeDocument", "TextDocumentContentChangeEvent_Type2"),
+    ("ClientInfo", "InitializeParamsClientInfoType"),
+):
+    if not hasattr(T, _new):
+        setattr(T, _new, getattr(T, _old))
 
 REPO = Path(__file__).resolve().parent.parent
 VERBOSE = False
@@ -234,7 +246,9 @@ class Session:
     # record every message both ways, as the wire carried it
     def _tap_protocol(self) -> None:
         proto = self.client.protocol
-        orig_structure = proto.structure_message
+        # pygls 2.x parses with structure_message, 1.x with _deserialize_message
+        hook = "structure_message" if hasattr(proto, "structure_message") else "_deserialize_message"
+        orig_structure = getattr(proto, hook)
         orig_send = proto._send_data
 
         def structure(data):
@@ -252,7 +266,7 @@ class Session:
             self._log("->", raw)
             return orig_send(data)
 
-        proto.structure_message = structure
+        setattr(proto, hook, structure)
         proto._send_data = send
 
         def report_server_error(error, source):

@@ -962,3 +962,72 @@ fn the_vocabulary_open_in_the_editor_counts() {
     );
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn a_request_right_after_an_edit_sees_the_edit() {
+    let dir = workspace();
+    let mut client = Client::start(&root_of(&dir), &[]);
+    let text = client.open_from_disk(TASS);
+    let broken = text.replacen("    start: 70\n", "    start: 71\n", 1);
+    client.replace_all(TASS, 2, &broken);
+    // No wait for diagnostics: the code action comes straight after.
+    let (line, column) = find(&broken, "\"1,000 combat engineers\"");
+    let actions = client.ok(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": client.uri(TASS)}, "range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "context": {"diagnostics": []}}),
+    );
+    assert_eq!(
+        actions[0]["title"],
+        "Move `tass.lead-sappers` to 70..92, where its quote occurs"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn a_file_without_its_pin_gets_it_from_the_quick_fix() {
+    let dir = workspace();
+    let mut client = Client::start(&root_of(&dir), &[]);
+    let text = client.open_from_disk(TASS);
+    client.diagnostics(TASS, Some(1));
+    let pin_line = text.lines().find(|l| l.starts_with("sha256: ")).unwrap();
+    let unpinned = text.replacen(&format!("{pin_line}\n"), "", 1);
+    client.replace_all(TASS, 2, &unpinned);
+    let diagnostics = client.diagnostics(TASS, Some(2));
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unanchored")
+        .expect("the missing pin")
+        .clone();
+    let actions = client.ok(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": client.uri(TASS)}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    assert_eq!(
+        actions[0]["title"],
+        "Pin the source: add its `sha256`, as `annot anchor` does"
+    );
+    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(apply(&unpinned, &edits, Encoding::Utf16), text);
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn a_new_unsaved_annotation_file_is_checked_with_the_rest() {
+    let dir = workspace();
+    let mut client = Client::start(&root_of(&dir), &[]);
+    let rel = "annotations/new.yaml";
+    // Its id is taken by entities.yaml, which is not open: the finding
+    // still names the other definition.
+    client.open(rel, "annotations:\n  - {id: ent.shoigu, kind: entity}\n");
+    let diagnostics = client.diagnostics(rel, Some(1));
+    assert_eq!(codes(&diagnostics), ["duplicate-id"]);
+    assert_eq!(
+        diagnostics[0]["relatedInformation"][0]["location"]["uri"],
+        client.uri("annotations/entities.yaml")
+    );
+    assert_eq!(client.stop(), 0);
+}

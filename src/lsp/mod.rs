@@ -93,6 +93,12 @@ pub fn serve(connection: &Connection) -> i32 {
                     .send(Response::new_ok(request.id, Value::Null).into());
             }
             Message::Request(request) => {
+                // Answers look at the findings and the ids as they are now.
+                if session.has_pending() {
+                    if let Err(message) = guarded("re-checking", || session.flush()) {
+                        session.log_error(&message);
+                    }
+                }
                 let response = answer(&mut session, request);
                 let _ = connection.sender.send(response.into());
             }
@@ -256,5 +262,25 @@ pub fn capabilities(encoding: Encoding) -> lsp_types::ServerCapabilities {
             resolve_provider: Some(false),
         })),
         ..ServerCapabilities::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_message() {
+        let failed = guarded("`textDocument/hover`", || -> i32 {
+            panic!("index out of bounds")
+        });
+        let message = failed.unwrap_err();
+        assert!(
+            message.starts_with(
+                "annot lsp failed while handling `textDocument/hover`: index out of bounds"
+            ),
+            "{message}"
+        );
+        assert_eq!(guarded("x", || 7), Ok(7));
     }
 }

@@ -319,7 +319,17 @@ impl Session {
             }
             _ => {
                 self.quotes.borrow_mut().clear();
+                let started = std::time::Instant::now();
                 Live::load(&root, &tree).map(|live| {
+                    self.log(
+                        MessageType::INFO,
+                        &format!(
+                            "checked {} annotation files of {} in {} ms",
+                            live.results().len(),
+                            root.display(),
+                            started.elapsed().as_millis()
+                        ),
+                    );
                     self.live = Some(live);
                 })
             }
