@@ -1091,6 +1091,9 @@ async def run_utf8_and_eof(binary: str, root: Path, results: Results) -> None:
             await polish_checks(s)
 
         async def eof_exit():
+            await asyncio.sleep(0.2)
+            if s.proc.returncode is not None:
+                raise Check(f"the server had already exited (status {s.proc.returncode}) before stdin was closed")
             s.proc.stdin.close()
             rc = await s.wait_exit(EXIT_TIMEOUT)
             if rc is None:

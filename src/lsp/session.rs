@@ -341,6 +341,11 @@ impl Session {
         match outcome {
             Ok(outcome) => {
                 self.publish_all(&outcome);
+                // What `validate` prints after its findings, once each.
+                let before = self.outcome.as_ref().map(|o| o.notices.as_slice()).unwrap_or(&[]);
+                for notice in outcome.notices.iter().filter(|n| !before.contains(n)) {
+                    self.log(MessageType::INFO, notice);
+                }
                 self.outcome = Some(outcome);
             }
             Err(err) => {
