@@ -1031,3 +1031,56 @@ fn a_new_unsaved_annotation_file_is_checked_with_the_rest() {
     );
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn an_ambiguous_quote_gets_the_context_annot_anchor_adds() {
+    let dir = workspace();
+    let root = root_of(&dir);
+    let mut client = Client::start(&root, &[]);
+    let text = client.open_from_disk(TASS);
+    client.diagnostics(TASS, Some(1));
+    let seed = std::fs::read_to_string(root.join(SEED)).unwrap();
+    let byte = seed.find("Shoigu").unwrap();
+    let start = seed[..byte].chars().count();
+    let ambiguous = text.replacen(
+        "    quote: \"1,000 combat engineers\"\n    start: 70\n    end: 92\n",
+        &format!(
+            "    quote: \"Shoigu\"\n    start: {start}\n    end: {}\n",
+            start + 6
+        ),
+        1,
+    );
+    client.replace_all(TASS, 2, &ambiguous);
+    let diagnostics = client.diagnostics(TASS, Some(2));
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "ambiguous-quote")
+        .expect("ambiguous-quote")
+        .clone();
+    let actions = client.ok(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": client.uri(TASS)}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    assert_eq!(
+        actions[0]["title"],
+        "Anchor `tass.lead-sappers`, as `annot anchor` does"
+    );
+    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
+        .as_array()
+        .unwrap()
+        .clone();
+    let fixed = apply(&ambiguous, &edits, Encoding::Utf16);
+    // What `annot anchor` writes to the same file on disk.
+    std::fs::write(root.join(TASS), &ambiguous).unwrap();
+    let run = common::run_in(&root, &["anchor", TASS]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(fixed, std::fs::read_to_string(root.join(TASS)).unwrap());
+    assert!(fixed.contains("prefix: ") || fixed.contains("suffix: "));
+    client.replace_all(TASS, 3, &fixed);
+    let after = client.diagnostics(TASS, Some(3));
+    assert!(
+        !codes(&after).contains(&"ambiguous-quote".to_string()),
+        "{after:?}"
+    );
+    assert_eq!(client.stop(), 0);
+}
