@@ -35,6 +35,9 @@ pub struct Session {
     /// The quotes of a file's annotations by id, read when completion
     /// first shows them; dropped when the file changes.
     quotes: RefCell<HashMap<String, Arc<HashMap<String, String>>>>,
+    /// What was last published for each open file, with its version: the
+    /// same list for the same version is not sent again.
+    published: RefCell<HashMap<Url, (Option<i32>, Vec<lsp_types::Diagnostic>)>>,
 }
 
 /// What must be checked again before diagnostics are published.
@@ -85,6 +88,7 @@ impl Session {
             sender,
             watch_dynamically,
             quotes: RefCell::new(HashMap::new()),
+            published: RefCell::new(HashMap::new()),
         }
     }
 
@@ -342,7 +346,11 @@ impl Session {
             Ok(outcome) => {
                 self.publish_all(&outcome);
                 // What `validate` prints after its findings, once each.
-                let before = self.outcome.as_ref().map(|o| o.notices.as_slice()).unwrap_or(&[]);
+                let before = self
+                    .outcome
+                    .as_ref()
+                    .map(|o| o.notices.as_slice())
+                    .unwrap_or(&[]);
                 for notice in outcome.notices.iter().filter(|n| !before.contains(n)) {
                     self.log(MessageType::INFO, notice);
                 }
@@ -382,6 +390,16 @@ impl Session {
     }
 
     fn publish(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+        let mut published = self.published.borrow_mut();
+        if version.is_none() {
+            // A closed file's clearing.
+            published.remove(&uri);
+        } else if published.get(&uri) == Some(&(version, diagnostics.clone())) {
+            return;
+        } else {
+            published.insert(uri.clone(), (version, diagnostics.clone()));
+        }
+        drop(published);
         let _ = self.sender.send(notification::<PublishDiagnostics>(
             PublishDiagnosticsParams {
                 uri,
