@@ -37,8 +37,11 @@ pub struct Session {
     quotes: RefCell<HashMap<String, Arc<HashMap<String, String>>>>,
     /// What was last published for each open file, with its version: the
     /// same list for the same version is not sent again.
-    published: RefCell<HashMap<Url, (Option<i32>, Vec<lsp_types::Diagnostic>)>>,
+    published: RefCell<HashMap<Url, Published>>,
 }
+
+/// A file's version and the diagnostics published for it.
+type Published = (Option<i32>, Vec<lsp_types::Diagnostic>);
 
 /// What must be checked again before diagnostics are published.
 #[derive(Default)]
