@@ -160,6 +160,16 @@ impl Client {
         self.position(json!({"textDocument": {"uri": self.uri(rel)}, "position": {"line": line, "character": character}}))
     }
 
+    /// The code actions offered for `diagnostic` in `rel`.
+    fn actions(&mut self, rel: &str, diagnostic: &Value) -> Value {
+        let params = json!({
+            "textDocument": {"uri": self.uri(rel)},
+            "range": diagnostic["range"],
+            "context": {"diagnostics": [diagnostic]},
+        });
+        self.ok("textDocument/codeAction", params)
+    }
+
     /// Sends shutdown and exit; the server's exit status.
     fn stop(mut self) -> i32 {
         let r = self.request("shutdown", Value::Null);
@@ -212,6 +222,13 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
         .unwrap_or_else(|| panic!("{needle:?} not in the text"));
     let p = LineIndex::new(text).position(text, offset, Encoding::Utf16);
     (p.line, p.character)
+}
+
+/// The text edits of a code action, all in one file.
+fn edits_of(action: &Value) -> Vec<Value> {
+    let changes = action["edit"]["changes"].as_object().expect("changes");
+    assert_eq!(changes.len(), 1, "{action}");
+    changes.values().next().unwrap().as_array().unwrap().clone()
 }
 
 fn codes(diagnostics: &[Value]) -> Vec<String> {
@@ -382,18 +399,14 @@ fn an_edit_shows_what_validate_says_and_the_fix_clears_it() {
     std::fs::write(root.join(TASS), &text).unwrap();
 
     // The quick fix moves the offsets back, and nothing else.
-    let actions = client.ok(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": client.uri(TASS)}, "range": d["range"], "context": {"diagnostics": [d]}}),
-    );
+    let actions = client.actions(TASS, d);
     let action = &actions.as_array().unwrap()[0];
     assert_eq!(action["kind"], "quickfix");
     assert!(
         action["title"].as_str().unwrap().contains("70..92"),
         "{action}"
     );
-    let edits = &action["edit"]["changes"][client.uri(TASS)];
-    let fixed = apply(&broken, edits.as_array().unwrap(), Encoding::Utf16);
+    let fixed = apply(&broken, &edits_of(action), Encoding::Utf16);
     assert_eq!(fixed, text);
     client.replace_all(TASS, 3, &fixed);
     assert_eq!(client.diagnostics(TASS, Some(3)), Vec::<Value>::new());
@@ -514,10 +527,7 @@ fn a_seed_changed_on_disk_is_seen_through_the_watcher() {
         .iter()
         .find(|d| d["code"] == "pin-mismatch")
         .unwrap();
-    let actions = client.ok(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": client.uri(TASS)}, "range": pin["range"], "context": {"diagnostics": [pin]}}),
-    );
+    let actions = client.actions(TASS, pin);
     let reanchor = actions
         .as_array()
         .unwrap()
@@ -530,13 +540,7 @@ fn a_seed_changed_on_disk_is_seen_through_the_watcher() {
         })
         .expect("a reanchor action");
     let text = std::fs::read_to_string(root.join(TASS)).unwrap();
-    let edited = apply(
-        &text,
-        reanchor["edit"]["changes"][client.uri(TASS)]
-            .as_array()
-            .unwrap(),
-        Encoding::Utf16,
-    );
+    let edited = apply(&text, &edits_of(reanchor), Encoding::Utf16);
     let run = common::run_in(&root, &["reanchor", "--write"]);
     assert!(run.status == 0 || run.status == 1, "{}", run.stderr);
     assert_eq!(edited, std::fs::read_to_string(root.join(TASS)).unwrap());
@@ -740,7 +744,6 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
     let mut client = Client::start(&root_of(&dir), &[]);
     let text = client.open_from_disk(TASS);
     client.diagnostics(TASS, Some(1));
-    let uri = client.uri(TASS);
     let fixes = |client: &mut Client, version: i32, text: &str, code: &str| -> Vec<Value> {
         client.replace_all(TASS, version, text);
         let diagnostics = client.diagnostics(TASS, Some(version));
@@ -749,11 +752,7 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
             .find(|d| d["code"] == code)
             .unwrap_or_else(|| panic!("{code} in {diagnostics:?}"))
             .clone();
-        let actions = client.ok(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
-        );
-        actions.as_array().unwrap().clone()
+        client.actions(TASS, &d).as_array().unwrap().clone()
     };
 
     // Offsets left out: the fix fills them in, as `annot anchor` does.
@@ -763,10 +762,7 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
         actions[0]["title"],
         "Anchor `tass.lead-sappers`, as `annot anchor` does"
     );
-    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edits = edits_of(&actions[0]);
     assert_eq!(apply(&unanchored, &edits, Encoding::Utf16), text);
 
     // A quote that occurs several times: one choice per occurrence.
@@ -783,10 +779,7 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
             title.starts_with("Anchor `tass.lead-sappers` at "),
             "{title}"
         );
-        let edits = action["edit"]["changes"][client.uri(TASS)]
-            .as_array()
-            .unwrap()
-            .clone();
+        let edits = edits_of(action);
         let chosen = apply(&many, &edits, Encoding::Utf16);
         let (_, found) = annot::commands::anchored_text(
             Path::new("/nonexistent"),
@@ -805,10 +798,7 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
     let misspelt = text.replacen("    note: \"Dateline", "    nte: \"Dateline", 1);
     let actions = fixes(&mut client, 4, &misspelt, "schema");
     assert_eq!(actions[0]["title"], "Rename `nte` to `note`");
-    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edits = edits_of(&actions[0]);
     assert_eq!(apply(&misspelt, &edits, Encoding::Utf16), text);
     assert_eq!(client.stop(), 0);
 }
@@ -997,19 +987,13 @@ fn a_file_without_its_pin_gets_it_from_the_quick_fix() {
         .find(|d| d["code"] == "unanchored")
         .expect("the missing pin")
         .clone();
-    let actions = client.ok(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": client.uri(TASS)}, "range": d["range"], "context": {"diagnostics": [d]}}),
-    );
+    let actions = client.actions(TASS, &d);
     assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
     assert_eq!(
         actions[0]["title"],
         "Pin the source: add its `sha256`, as `annot anchor` does"
     );
-    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edits = edits_of(&actions[0]);
     assert_eq!(apply(&unpinned, &edits, Encoding::Utf16), text);
     assert_eq!(client.stop(), 0);
 }
@@ -1056,18 +1040,12 @@ fn an_ambiguous_quote_gets_the_context_annot_anchor_adds() {
         .find(|d| d["code"] == "ambiguous-quote")
         .expect("ambiguous-quote")
         .clone();
-    let actions = client.ok(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": client.uri(TASS)}, "range": d["range"], "context": {"diagnostics": [d]}}),
-    );
+    let actions = client.actions(TASS, &d);
     assert_eq!(
         actions[0]["title"],
         "Anchor `tass.lead-sappers`, as `annot anchor` does"
     );
-    let edits = actions[0]["edit"]["changes"][client.uri(TASS)]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edits = edits_of(&actions[0]);
     let fixed = apply(&ambiguous, &edits, Encoding::Utf16);
     // What `annot anchor` writes to the same file on disk.
     std::fs::write(root.join(TASS), &ambiguous).unwrap();
