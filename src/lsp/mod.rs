@@ -19,6 +19,7 @@ mod hover;
 mod navigate;
 mod session;
 mod symbols;
+mod transport;
 
 pub use encoding::{Encoding, LineIndex};
 
@@ -31,14 +32,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Serves the client on stdin/stdout until `exit` or the end of stdin;
 /// the process's exit status: 0 after `shutdown`, 1 otherwise.
 pub fn run() -> i32 {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     let status = serve(&connection);
     drop(connection);
-    // The reader thread ends at `exit` or at the end of stdin; when the
-    // client is still writing, do not wait for it.
-    if status == 0 {
-        let _ = io_threads.join();
-    }
+    // What the server sent is written out in any case; the reader ends at
+    // `exit` or at the end of stdin, and when the client is still writing,
+    // it is not waited for.
+    io_threads.join(status == 0);
     status
 }
 
