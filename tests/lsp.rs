@@ -510,6 +510,30 @@ fn a_seed_changed_on_disk_is_seen_through_the_watcher() {
     let mut client = Client::start(&root, &[]);
     client.open_from_disk(TASS);
     assert_eq!(client.diagnostics(TASS, Some(1)), Vec::<Value>::new());
+    // The server asked to be told of changes to what the checks read.
+    let globs: Vec<Value> = client
+        .seen
+        .iter()
+        .find_map(|m| match m {
+            Message::Request(r) if r.method == "client/registerCapability" => Some(
+                r.params["registrations"][0]["registerOptions"]["watchers"]
+                    .as_array()?
+                    .iter()
+                    .map(|w| w["globPattern"].clone())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .expect("a watcher registration");
+    assert_eq!(
+        globs,
+        [
+            "**/seeds/**",
+            "**/schema/**",
+            "**/annotations/**",
+            "**/.gitattributes"
+        ]
+    );
     let seed = std::fs::read_to_string(root.join(SEED)).unwrap();
     std::fs::write(root.join(SEED), seed.replacen("1,000", "2,000", 1)).unwrap();
     client.notify(

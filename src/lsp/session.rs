@@ -416,13 +416,20 @@ impl Session {
         if !self.watch_dynamically {
             return;
         }
-        let watchers = ["**/seeds/**", "**/schema/**", "**/annotations/**"]
-            .into_iter()
-            .map(|glob| lsp_types::FileSystemWatcher {
-                glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
-                kind: None,
-            })
-            .collect();
+        // The folders the checks read, and the root's `.gitattributes`
+        // (which says whether git keeps the seeds' bytes).
+        let watchers = [
+            "**/seeds/**",
+            "**/schema/**",
+            "**/annotations/**",
+            "**/.gitattributes",
+        ]
+        .into_iter()
+        .map(|glob| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
         let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
         let params = lsp_types::RegistrationParams {
             registrations: vec![lsp_types::Registration {
