@@ -18,7 +18,7 @@ use crate::load;
 use crate::rules::{self, FileResult, Seeds};
 use crate::source::{sha256_hex, SourceText};
 use crate::workspace::{
-    resolve_stale_pins, too_large, Settings, SourceProblem, Tree, WorkspaceError,
+    resolve_stale_pins, too_large, Listing, Settings, SourceProblem, Tree, WorkspaceError,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -53,24 +53,60 @@ struct Shared<'a> {
     new_blob_shas: Mutex<Vec<(Oid, String)>>,
 }
 
-pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
-    let crate::workspace::Listing {
-        files: paths,
-        mut findings,
-        skipped,
-    } = tree.list_annotations(root)?;
+/// What validation reads before any annotation file: their list, the
+/// vocabulary and sources.yaml (what is wrong with these is in `findings`),
+/// the seeds, and the cache kept for this vocabulary.
+struct Inputs {
+    paths: Vec<String>,
+    findings: Vec<Finding>,
+    skipped: Vec<String>,
+    vocabulary: Option<crate::model::Vocabulary>,
+    sources_meta: Option<crate::model::SourcesMeta>,
+    seeds: Vec<String>,
+    cache: Option<Cache>,
+}
 
-    let Settings {
-        vocabulary,
-        vocabulary_bytes,
-        sources_meta,
-        ..
-    } = Settings::read(root, tree, &mut findings)?;
-    let seeds = tree.list_seeds(root);
+impl Inputs {
+    fn read(
+        root: &Path,
+        tree: &Tree,
+        git: Option<&crate::history::Git>,
+    ) -> Result<Inputs, WorkspaceError> {
+        let Listing {
+            files: paths,
+            mut findings,
+            skipped,
+        } = tree.list_annotations(root)?;
+        let Settings {
+            vocabulary,
+            vocabulary_bytes,
+            sources_meta,
+            ..
+        } = Settings::read(root, tree, &mut findings)?;
+        let cache = git.map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref()));
+        Ok(Inputs {
+            paths,
+            findings,
+            skipped,
+            vocabulary,
+            sources_meta,
+            seeds: tree.list_seeds(root),
+            cache,
+        })
+    }
+}
+
+pub fn validate(root: &Path, tree: &Tree) -> Result<Outcome, WorkspaceError> {
     let git = tree.git(root);
-    let cache = git
-        .as_ref()
-        .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref()));
+    let Inputs {
+        paths,
+        findings,
+        skipped,
+        vocabulary,
+        sources_meta,
+        seeds,
+        cache,
+    } = Inputs::read(root, tree, git.as_deref())?;
     // Two reads of caches, one per core.
     let (base, blob_shas) = rayon::join(
         || cache.as_ref().and_then(Cache::summary),

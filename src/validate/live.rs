@@ -4,12 +4,12 @@
 //! over all results. The outcome is the one [`super::validate`] gives for
 //! the same tree: the same per-file check, the same checks across files.
 
-use super::{check_path, judge, Checks, Outcome, Shared};
+use super::{check_path, judge, Checks, Inputs, Outcome, Shared};
 use crate::cache::Cache;
 use crate::finding::Finding;
 use crate::model::{SourcesMeta, Vocabulary};
 use crate::rules::{self, FileResult};
-use crate::workspace::{EolProtection, Listing, Settings, Tree, WorkspaceError};
+use crate::workspace::{EolProtection, Tree, WorkspaceError};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,22 +33,16 @@ pub struct Live {
 impl Live {
     /// Checks every annotation file of `tree`, reusing what the cache holds.
     pub fn load(root: &Path, tree: &Tree) -> Result<Live, WorkspaceError> {
-        let Listing {
-            files: paths,
-            mut findings,
+        let Inputs {
+            paths,
+            findings,
             skipped,
-        } = tree.list_annotations(root)?;
-        let Settings {
             vocabulary,
-            vocabulary_bytes,
             sources_meta,
-            ..
-        } = Settings::read(root, tree, &mut findings)?;
-        let seeds = tree.list_seeds(root);
+            seeds,
+            cache,
+        } = Inputs::read(root, tree, tree.git(root).as_deref())?;
         let eol_protected = tree.eol_protected(root, &seeds)?;
-        let cache = tree
-            .git(root)
-            .map(|git| Cache::new(git.annot_dir(), vocabulary_bytes.as_deref()));
         let mut live = Live {
             root: root.to_path_buf(),
             paths: Vec::new(),
