@@ -289,12 +289,71 @@ fn lifecycle_errors_are_the_protocols() {
         "{}",
         error.message
     );
+    let again = client.request("initialize", json!({"capabilities": {}}));
+    assert_eq!(again.error.unwrap().code, -32600);
     let r = client.request("shutdown", Value::Null);
     assert!(r.error.is_none());
     let late = client.request("textDocument/hover", json!({}));
     assert_eq!(late.error.unwrap().code, -32600);
     client.notify("exit", Value::Null);
     assert_eq!(client.server.take().unwrap().join().unwrap(), 0);
+}
+
+/// The titles of the code actions at a cursor (an empty range) on
+/// `line`, `character`, as an editor that sends no diagnostics asks.
+fn actions_at(client: &mut Client, rel: &str, line: u32, character: u32) -> Vec<String> {
+    let at = json!({"line": line, "character": character});
+    let params = json!({
+        "textDocument": {"uri": client.uri(rel)},
+        "range": {"start": at, "end": at},
+        "context": {"diagnostics": []},
+    });
+    let actions = client.ok("textDocument/codeAction", params);
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn quick_fixes_are_offered_wherever_the_cursor_is_in_the_annotation() {
+    let dir = workspace();
+    let mut client = Client::start(&root_of(&dir), &[]);
+    let text = client.open_from_disk(TASS);
+    client.diagnostics(TASS, Some(1));
+    let moved = text.replacen(
+        "    start: 70\n    end: 92\n",
+        "    start: 71\n    end: 93\n",
+        1,
+    );
+    client.replace_all(TASS, 2, &moved);
+    let diagnostics = client.diagnostics(TASS, Some(2));
+    assert_eq!(codes(&diagnostics), ["quote-mismatch"]);
+    let title = "Move `tass.lead-sappers` to 70..92";
+    for needle in [
+        "    quote: \"1,000",
+        "    start: 71",
+        "    note: \"TASS's own",
+        "  - id: tass.lead-sappers",
+    ] {
+        let (line, _) = find(&moved, needle);
+        for character in [0, 6] {
+            let titles = actions_at(&mut client, TASS, line, character);
+            assert!(
+                titles.iter().any(|t| t.starts_with(title)),
+                "{needle:?} at {character}: {titles:?}"
+            );
+        }
+    }
+    // Not in the next annotation.
+    let (line, _) = find(&moved, "  - id: tass.lead-builders");
+    assert_eq!(
+        actions_at(&mut client, TASS, line + 1, 4),
+        Vec::<String>::new()
+    );
+    assert_eq!(client.stop(), 0);
 }
 
 #[test]
@@ -565,6 +624,31 @@ fn a_seed_changed_on_disk_is_seen_through_the_watcher() {
         .expect("a reanchor action");
     let text = std::fs::read_to_string(root.join(TASS)).unwrap();
     let edited = apply(&text, &edits_of(reanchor), Encoding::Utf16);
+
+    // Asked for by kind, wherever the cursor is, it is `source.fixAll`.
+    let at = json!({"line": 0, "character": 0});
+    let ask = |client: &mut Client, only: Value| {
+        let params = json!({
+            "textDocument": {"uri": client.uri(TASS)},
+            "range": {"start": at, "end": at},
+            "context": {"diagnostics": [], "only": only},
+        });
+        client
+            .ok("textDocument/codeAction", params)
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    for only in [json!(["source.fixAll"]), json!(["source"])] {
+        let fix_all = ask(&mut client, only.clone());
+        assert_eq!(fix_all.len(), 1, "{only}: {fix_all:?}");
+        assert_eq!(fix_all[0]["kind"], "source.fixAll");
+        assert_eq!(
+            apply(&text, &edits_of(&fix_all[0]), Encoding::Utf16),
+            edited
+        );
+    }
+    assert!(ask(&mut client, json!(["refactor"])).is_empty());
     let run = common::run_in(&root, &["reanchor", "--write"]);
     assert!(run.status == 0 || run.status == 1, "{}", run.stderr);
     assert_eq!(edited, std::fs::read_to_string(root.join(TASS)).unwrap());
@@ -583,6 +667,12 @@ fn hover_shows_the_span_in_its_source_and_the_pin() {
     assert!(value.contains("⟦1,000 combat engineers⟧"), "{value}");
     assert!(value.contains("pinned to 4ece52730165"), "{value}");
     assert!(value.contains("the source's current text"), "{value}");
+    // The range is the quote, not the whole annotation.
+    let width = "\"1,000 combat engineers\"".len() as u32;
+    assert_eq!(
+        hover["range"],
+        json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + width}})
+    );
 
     let (line, column) = find(&text, "target: ent.shoigu");
     let hover = client.ok("textDocument/hover", client.at(TASS, line, column + 10));
@@ -652,6 +742,31 @@ fn definition_and_references_cross_files() {
         .map(|t| t.matches("target: ent.shoigu").count() + t.matches("target: ent.shoigu}").count())
         .sum();
     assert_eq!(refs.len(), on_disk);
+
+    // On a kind or a rel: every use of it, as the loader reads the files.
+    let mut uses = (0, 0);
+    for entry in std::fs::read_dir(root.join("annotations")).unwrap() {
+        let path = entry.unwrap().path();
+        let file = annot::load::annotation_file("x", &std::fs::read(&path).unwrap())
+            .value
+            .unwrap();
+        for a in &file.annotations {
+            uses.0 += usize::from(a.kind.value == "claim");
+            uses.1 += a
+                .links
+                .iter()
+                .filter(|l| l.rel.value == "refers-to")
+                .count();
+        }
+    }
+    for (needle, count) in [("kind: claim", uses.0), ("rel: refers-to", uses.1)] {
+        let (line, column) = find(&text, needle);
+        let refs = client.ok(
+            "textDocument/references",
+            json!({"textDocument": {"uri": client.uri(TASS)}, "position": {"line": line, "character": column + 6}, "context": {"includeDeclaration": true}}),
+        );
+        assert_eq!(refs.as_array().unwrap().len(), count, "{needle}");
+    }
     assert_eq!(client.stop(), 0);
 }
 
@@ -805,13 +920,6 @@ fn quick_fixes_anchor_choose_an_occurrence_and_rename_a_field() {
         );
         let edits = edits_of(action);
         let chosen = apply(&many, &edits, Encoding::Utf16);
-        let (_, found) = annot::commands::anchored_text(
-            Path::new("/nonexistent"),
-            TASS,
-            chosen.as_bytes(),
-            None,
-        );
-        let _ = found;
         assert!(
             chosen.contains("    start: ")
                 && (chosen.contains("prefix: ") || chosen.contains("suffix: "))

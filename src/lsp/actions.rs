@@ -3,6 +3,7 @@
 //! planned by the commands' own format-preserving editor, and sent as the
 //! one edit between the old text and the new.
 
+use super::cursor;
 use super::diagnostics::{self, Texts};
 use super::documents::Document;
 use super::encoding::Encoding;
@@ -28,14 +29,55 @@ pub fn actions(session: &Session, params: CodeActionParams) -> Option<CodeAction
     let start = doc.offset(params.range.start, session.encoding);
     let end = doc.offset(params.range.end, session.encoding);
     let outcome = session.outcome.as_ref()?;
+    let wanted = |kind: &CodeActionKind| wants(params.context.only.as_deref(), kind);
+    let mut out = Vec::new();
+    // `source.fixAll`, when asked for by name: the file's safe drift
+    // carried over, wherever the cursor is.
+    let fix_all = CodeActionKind::SOURCE_FIX_ALL;
+    if params.context.only.is_some() && wanted(&fix_all) {
+        let pin = outcome
+            .findings
+            .iter()
+            .find(|f| f.place.file == rel && f.code == Code::PinMismatch);
+        if let Some(pin) = pin {
+            let diagnostic = diagnostics::diagnostic(session, doc, pin, &mut Texts::new(session));
+            out.extend(reanchor(session, doc, root, rel, diagnostic, fix_all));
+        }
+    }
+    if !wanted(&CodeActionKind::QUICKFIX) {
+        return Some(out);
+    }
+    // The findings the range touches, on whole lines (a cursor at the
+    // start of a line counts), and those about the annotation the cursor
+    // is in.
+    let text = doc.text.as_str();
+    let line_start = text[..start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| end + i);
+    let in_annotation = cursor::annotation_file(doc).and_then(|file| {
+        file.annotations
+            .iter()
+            .find(|a| {
+                // A cursor before the `- ` of an item's first line is in it.
+                let (from, to) = cursor::extent(a);
+                from <= line_end && start <= to
+            })
+            .map(|a| a.id.value.clone())
+    });
     let here: Vec<&Finding> = outcome
         .findings
         .iter()
-        .filter(|f| f.place.file == rel && f.place.start <= end && start <= f.place.end)
+        .filter(|f| f.place.file == rel)
+        .filter(|f| {
+            (f.place.start <= line_end && line_start <= f.place.end)
+                || (in_annotation.is_some() && f.id == in_annotation)
+        })
         .collect();
     let bytes = doc.text.as_bytes();
     let mut texts = Texts::new(session);
-    let mut out = Vec::new();
     let mut offered_reanchor = false;
     for finding in here {
         let diagnostic = diagnostics::diagnostic(session, doc, finding, &mut texts);
@@ -93,7 +135,10 @@ pub fn actions(session: &Session, params: CodeActionParams) -> Option<CodeAction
             }
             (Code::PinMismatch, _) if !offered_reanchor => {
                 offered_reanchor = true;
-                if let Some(action) = reanchor(session, doc, root, rel, diagnostic.clone()) {
+                let quickfix = CodeActionKind::QUICKFIX;
+                if let Some(action) =
+                    reanchor(session, doc, root, rel, diagnostic.clone(), quickfix)
+                {
                     out.push(action);
                 }
             }
@@ -101,6 +146,16 @@ pub fn actions(session: &Session, params: CodeActionParams) -> Option<CodeAction
         }
     }
     Some(out)
+}
+
+/// Whether a client that asks for `only` these kinds wants `kind`: one of
+/// them is `kind` or a kind it belongs to (`source` holds `source.fixAll`).
+fn wants(only: Option<&[CodeActionKind]>, kind: &CodeActionKind) -> bool {
+    let Some(only) = only else { return true };
+    only.iter().any(|asked| {
+        let (asked, kind) = (asked.as_str(), kind.as_str());
+        kind == asked || kind.starts_with(&format!("{asked}."))
+    })
 }
 
 /// The field name and the suggestion of an "unknown field" finding, as the
@@ -121,6 +176,7 @@ fn reanchor(
     root: &std::path::Path,
     rel: &str,
     diagnostic: lsp_types::Diagnostic,
+    kind: CodeActionKind,
 ) -> Option<CodeActionOrCommand> {
     let on_disk = std::fs::read(root.join(rel)).ok()?;
     if on_disk != doc.text.as_bytes() {
@@ -135,7 +191,7 @@ fn reanchor(
     };
     Some(CodeActionOrCommand::CodeAction(CodeAction {
         title,
-        kind: Some(CodeActionKind::QUICKFIX),
+        kind: Some(kind),
         diagnostics: Some(vec![diagnostic]),
         edit: workspace_edit(doc, &text, session.encoding),
         is_preferred: Some(flagged == 0),

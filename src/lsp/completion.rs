@@ -71,7 +71,11 @@ fn typing<'t>(text: &'t str, offset: usize) -> Option<Typing<'t>> {
         .map(char::len_utf8)
         .sum::<usize>();
     let (rest, partial) = before.split_at(before.len() - partial_len);
+    // A value may be begun inside quotes: `rel: "con`.
     let rest_trimmed = rest.trim_end();
+    let rest_trimmed = rest_trimmed
+        .strip_suffix(['"', '\''])
+        .map_or(rest_trimmed, str::trim_end);
     if let Some(head) = rest_trimmed.strip_suffix(':') {
         let key_len = head
             .chars()
@@ -162,6 +166,60 @@ fn value_in<'t>(item: &'t str, key: &str) -> Option<&'t str> {
     None
 }
 
+/// The keys already written in the annotation item around `offset`, on
+/// other lines than the cursor's (the key being typed may be rewritten).
+fn keys_of_item<'t>(text: &'t str, offset: usize) -> Vec<&'t str> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let here = &text[line_start..line_end];
+    let key_indent = |line: &str| {
+        let trimmed = line.trim_start();
+        let dash = trimmed.strip_prefix("- ").map(|rest| rest.trim_start());
+        let key_at = line.len() - dash.unwrap_or(trimmed).len();
+        (key_at, dash.is_some())
+    };
+    let (indent, starts_item) = key_indent(here);
+    let key_of = |line: &'t str| -> Option<&'t str> {
+        let (at, _) = key_indent(line);
+        if at != indent {
+            return None;
+        }
+        let key = line[at..].split(':').next()?;
+        line[at + key.len()..]
+            .starts_with(':')
+            .then_some(key.trim())
+    };
+    let mut keys = Vec::new();
+    // Up to the item's `- ` line.
+    if !starts_item {
+        for line in text[..line_start].lines().rev() {
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let (at, dash) = key_indent(line);
+            if at < indent {
+                break;
+            }
+            keys.extend(key_of(line));
+            if dash && at == indent {
+                break;
+            }
+        }
+    }
+    // Down to the next item or a line indented less.
+    for line in text[line_end..].lines().skip(1) {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let (at, dash) = key_indent(line);
+        if at < indent || (dash && at == indent) {
+            break;
+        }
+        keys.extend(key_of(line));
+    }
+    keys
+}
+
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
@@ -185,6 +243,10 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
     let doc = session.document(&at.text_document.uri)?;
     let rel = doc.rel.as_deref()?;
     if !rel.starts_with("annotations/") {
+        return None;
+    }
+    if at.position.line as usize > doc.text.matches('\n').count() {
+        // Past the end of the file: nothing goes there.
         return None;
     }
     let offset = doc.offset(at.position, session.encoding);
@@ -317,10 +379,14 @@ pub fn complete(session: &Session, params: CompletionParams) -> Option<Completio
         Typing::Key {
             parent: None | Some("annotations"),
             ..
-        } => ANNOTATION_FIELDS
-            .iter()
-            .map(|f| item(f, CompletionItemKind::FIELD, None))
-            .collect(),
+        } => {
+            let present = keys_of_item(&doc.text, offset);
+            ANNOTATION_FIELDS
+                .iter()
+                .filter(|f| !present.contains(f))
+                .map(|f| item(f, CompletionItemKind::FIELD, None))
+                .collect()
+        }
         Typing::Key { .. } => Vec::new(),
     };
     Some(CompletionResponse::List(CompletionList {
@@ -429,6 +495,42 @@ mod tests {
         );
         let text = "    quote: \"some words";
         assert_eq!(typing(text, text.len()), None);
+    }
+
+    #[test]
+    fn a_value_begun_inside_quotes_is_still_a_value() {
+        let text = "      - {target: \"x\", rel: \"con";
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Value {
+                key: "rel",
+                partial: "con"
+            })
+        );
+        let text = "    kind: 'cl";
+        assert_eq!(
+            typing(text, text.len()),
+            Some(Typing::Value {
+                key: "kind",
+                partial: "cl"
+            })
+        );
+    }
+
+    #[test]
+    fn the_keys_an_item_already_has_are_found_above_and_below() {
+        let text = "annotations:\n  - id: a\n    kind: claim\n    \n    quote: x\n    links:\n      - rel: r\n        target: t\n    note: n\n  - id: b\n    start: 1\n";
+        let cursor = text.find("    \n").unwrap() + 4;
+        assert_eq!(
+            keys_of_item(text, cursor),
+            ["kind", "id", "quote", "links", "note"]
+        );
+        // On a key's own line, that key may still be rewritten.
+        let cursor = text.find("quote").unwrap() + 2;
+        assert_eq!(keys_of_item(text, cursor), ["kind", "id", "links", "note"]);
+        // On the item's `- ` line.
+        let cursor = text.find("id: b").unwrap() + 1;
+        assert_eq!(keys_of_item(text, cursor), ["start"]);
     }
 
     #[test]

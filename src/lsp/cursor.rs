@@ -11,7 +11,7 @@ pub enum Spot<'f> {
     /// The id, quote, offsets or context of an annotation.
     Span(&'f Annotation),
     Kind(&'f Annotation),
-    Rel(&'f Annotation, &'f Link),
+    Rel(&'f Link),
     Target(&'f Link),
     Source(&'f At<String>),
     /// An attribute's name.
@@ -50,20 +50,12 @@ pub fn spot<'f>(file: &'f AnnotationFile, text: &str, offset: usize) -> Option<S
         candidates.push((a.kind.pos, Spot::Kind(a)));
         for link in &a.links {
             candidates.push((link.target.pos, Spot::Target(link)));
-            candidates.push((link.rel.pos, Spot::Rel(a, link)));
+            candidates.push((link.rel.pos, Spot::Rel(link)));
         }
         for (name, _) in &a.attrs {
             candidates.push((name.pos, Spot::Attr(a, name)));
         }
-        let span_fields = [
-            Some(a.id.pos),
-            a.quote.as_ref().map(|q| q.pos),
-            a.start.as_ref().map(|s| s.pos),
-            a.end.as_ref().map(|e| e.pos),
-            a.prefix.as_ref().map(|p| p.pos),
-            a.suffix.as_ref().map(|s| s.pos),
-        ];
-        for pos in span_fields.into_iter().flatten() {
+        for pos in span_fields(a) {
             candidates.push((pos, Spot::Span(a)));
         }
     }
@@ -75,6 +67,39 @@ pub fn spot<'f>(file: &'f AnnotationFile, text: &str, offset: usize) -> Option<S
         .filter(|(pos, _)| on_line(pos) && pos.start >= offset)
         .min_by_key(|(pos, _)| pos.start)
         .map(|(_, spot)| spot)
+}
+
+/// Where the fields that say what an annotation covers are: its id,
+/// quote, offsets and context.
+fn span_fields(a: &Annotation) -> impl Iterator<Item = Pos> + '_ {
+    [
+        Some(a.id.pos),
+        a.quote.as_ref().map(|q| q.pos),
+        a.start.as_ref().map(|s| s.pos),
+        a.end.as_ref().map(|e| e.pos),
+        a.prefix.as_ref().map(|p| p.pos),
+        a.suffix.as_ref().map(|s| s.pos),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The span field of `a` at `offset` (or on its line): what a hover there
+/// is about.
+pub fn span_field_at(a: &Annotation, text: &str, offset: usize) -> Option<Pos> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let fields: Vec<Pos> = span_fields(a).collect();
+    fields
+        .iter()
+        .find(|pos| pos.start <= offset && offset <= pos.end)
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|pos| pos.start >= line_start && pos.start <= line_end)
+        })
+        .copied()
 }
 
 /// The annotation with this id in `file`.

@@ -21,16 +21,11 @@ pub fn hover(session: &Session, params: HoverParams) -> Option<Hover> {
     let spot = cursor::spot(&file, &doc.text, offset)?;
     let (text, pos) = match spot {
         Spot::Span(a) => {
-            let (start, end) = cursor::extent(a);
-            let pos = crate::yaml::Pos {
-                start,
-                end,
-                ..a.pos
-            };
+            let pos = cursor::span_field_at(a, &doc.text, offset).unwrap_or(a.id.pos);
             (span_text(session, &file, a), pos)
         }
         Spot::Kind(a) => (kind_text(session, &a.kind.value), a.kind.pos),
-        Spot::Rel(_, link) => (rel_text(session, &link.rel.value), link.rel.pos),
+        Spot::Rel(link) => (rel_text(session, &link.rel.value), link.rel.pos),
         Spot::Target(link) => (target_text(session, &link.target.value), link.target.pos),
         Spot::Source(source) => (source_text(session, &file), source.pos),
         Spot::Attr(a, name) => (kind_text(session, &a.kind.value), name.pos),

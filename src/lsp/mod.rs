@@ -86,6 +86,14 @@ pub fn serve(connection: &Connection) -> i32 {
                 );
                 let _ = connection.sender.send(response.into());
             }
+            Message::Request(request) if request.method == "initialize" => {
+                let response = Response::new_err(
+                    request.id,
+                    ErrorCode::InvalidRequest as i32,
+                    "the server is already initialized: `initialize` is sent once".to_string(),
+                );
+                let _ = connection.sender.send(response.into());
+            }
             Message::Request(request) if request.method == "shutdown" => {
                 shutting_down = true;
                 let _ = connection

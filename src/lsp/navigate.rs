@@ -1,6 +1,6 @@
 //! Go to definition (a link target's `id:` line; the seed of `source:`;
 //! the span of quote/start/end) and find references (every link to an id,
-//! closed files included).
+//! every use of a kind or a rel; closed files included).
 
 use super::cursor::{self, Spot};
 use super::documents::uri_of;
@@ -96,7 +96,7 @@ pub fn definition(
                 def.pos.end,
             )?]
         }
-        Spot::Rel(_, link) => {
+        Spot::Rel(link) => {
             let def = session
                 .live()?
                 .vocabulary()?
@@ -120,29 +120,55 @@ pub fn definition(
     }
 }
 
+/// What references are asked for: uses of an id, of a kind or of a rel.
+enum Wanted {
+    Id(String),
+    Kind(String),
+    Rel(String),
+}
+
 pub fn references(session: &Session, params: ReferenceParams) -> Option<Vec<Location>> {
     let at = params.text_document_position;
     let doc = session.document(&at.text_document.uri)?;
     let file = cursor::annotation_file(doc)?;
     let offset = doc.offset(at.position, session.encoding);
-    let id = match cursor::spot(&file, &doc.text, offset)? {
-        Spot::Target(link) => link.target.value.clone(),
-        Spot::Span(a) | Spot::Kind(a) | Spot::Attr(a, _) | Spot::Rel(a, _) => a.id.value.clone(),
+    let wanted = match cursor::spot(&file, &doc.text, offset)? {
+        Spot::Target(link) => Wanted::Id(link.target.value.clone()),
+        Spot::Span(a) | Spot::Attr(a, _) => Wanted::Id(a.id.value.clone()),
+        Spot::Kind(a) => Wanted::Kind(a.kind.value.clone()),
+        Spot::Rel(link) => Wanted::Rel(link.rel.value.clone()),
         Spot::Source(_) => return None,
     };
+    let declaration = params.context.include_declaration;
     let live = session.live()?;
     let mut out = Vec::new();
     for result in live.results() {
         let mut here: Vec<(usize, usize)> = Vec::new();
         for entry in &result.entries {
-            if params.context.include_declaration && entry.id.value == id {
-                here.push((entry.id.pos.start, entry.id.pos.end));
-            }
-            for link in &entry.links {
-                if link.target.value == id {
-                    here.push((link.target.pos.start, link.target.pos.end));
+            let mut uses = Vec::new();
+            match &wanted {
+                Wanted::Id(id) => {
+                    if declaration && entry.id.value == *id {
+                        uses.push(&entry.id);
+                    }
+                    uses.extend(
+                        entry
+                            .links
+                            .iter()
+                            .map(|l| &l.target)
+                            .filter(|t| t.value == *id),
+                    );
                 }
+                Wanted::Kind(kind) => uses.extend(Some(&entry.kind).filter(|k| k.value == *kind)),
+                Wanted::Rel(rel) => uses.extend(
+                    entry
+                        .links
+                        .iter()
+                        .map(|l| &l.rel)
+                        .filter(|r| r.value == *rel),
+                ),
             }
+            here.extend(uses.into_iter().map(|at| (at.pos.start, at.pos.end)));
         }
         if here.is_empty() {
             continue;
