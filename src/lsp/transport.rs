@@ -81,7 +81,14 @@ pub fn write_frames(
         crossbeam_channel::select! {
             recv(messages) -> message => match message {
                 Ok(message) => message.write(out)?,
-                Err(_) => return Ok(()),
+                Err(_) => {
+                    // The server is done; what the reader refused before
+                    // it ended still goes out.
+                    for answer in refused.try_iter() {
+                        write_frame(out, &answer)?;
+                    }
+                    return Ok(());
+                }
             },
             recv(refused) -> answer => match answer {
                 Ok(answer) => write_frame(out, &answer)?,
