@@ -50,13 +50,7 @@ pub fn actions(session: &Session, params: CodeActionParams) -> Option<CodeAction
     // The findings the range touches, on whole lines (a cursor at the
     // start of a line counts), and those about the annotation the cursor
     // is in.
-    let text = doc.text.as_str();
-    let line_start = text[..start.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line_end = text[end.min(text.len())..]
-        .find('\n')
-        .map_or(text.len(), |i| end + i);
+    let (line_start, line_end) = cursor::line_around(&doc.text, start, end);
     let in_annotation = cursor::annotation_file(doc).and_then(|file| {
         file.annotations
             .iter()

@@ -169,8 +169,7 @@ fn value_in<'t>(item: &'t str, key: &str) -> Option<&'t str> {
 /// The keys already written in the annotation item around `offset`, on
 /// other lines than the cursor's (the key being typed may be rewritten).
 fn keys_of_item<'t>(text: &'t str, offset: usize) -> Vec<&'t str> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let (line_start, line_end) = super::cursor::line_around(text, offset, offset);
     let here = &text[line_start..line_end];
     let key_indent = |line: &str| {
         let trimmed = line.trim_start();

@@ -27,15 +27,19 @@ pub fn annotation_file(doc: &Document) -> Option<AnnotationFile> {
     load::annotation_file(rel, doc.text.as_bytes()).value
 }
 
+/// The start of the line holding byte `start` and the end (before its
+/// line break) of the line holding byte `end`, both within `text`.
+pub fn line_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let (start, end) = (start.min(text.len()), end.min(text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    (line_start, line_end)
+}
+
 /// What is at byte `offset`: a value that holds it, else the value that
 /// starts on its line (the cursor on `quote:` means the quote).
 pub fn spot<'f>(file: &'f AnnotationFile, text: &str, offset: usize) -> Option<Spot<'f>> {
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let line_end = text[offset.min(text.len())..]
-        .find('\n')
-        .map_or(text.len(), |i| offset + i);
+    let (line_start, line_end) = line_around(text, offset, offset);
     let holds = |pos: &Pos| pos.start <= offset && offset <= pos.end;
     let on_line = |pos: &Pos| pos.start >= line_start && pos.start <= line_end;
     let mut candidates: Vec<(Pos, Spot)> = Vec::new();
@@ -87,9 +91,7 @@ fn span_fields(a: &Annotation) -> impl Iterator<Item = Pos> + '_ {
 /// The span field of `a` at `offset` (or on its line): what a hover there
 /// is about.
 pub fn span_field_at(a: &Annotation, text: &str, offset: usize) -> Option<Pos> {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let (line_start, line_end) = line_around(text, offset, offset);
     let fields: Vec<Pos> = span_fields(a).collect();
     fields
         .iter()
